@@ -1,0 +1,1 @@
+"""The nianbao command line, the offline demo and the bundled simulated portals."""

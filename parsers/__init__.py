@@ -1,0 +1,8 @@
+"""Turns report documents (HTML, PDF, DOCX, DOC/WPS, text, scans) into checked Report records.
+
+Pure library: bytes in, record out; no Scrapy and no database.
+"""
+from parsers.model import Cell, Check, Document, ParseError, Report, TableBlock, TextBlock
+from parsers.core import parse
+
+__all__ = ["parse", "Report", "Cell", "Check", "Document", "TextBlock", "TableBlock", "ParseError"]

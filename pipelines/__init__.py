@@ -1,0 +1,1 @@
+"""Scrapy item pipelines and the storage layer: raw files, parsing, deduplication, the dataset."""
