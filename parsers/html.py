@@ -1,0 +1,271 @@
+"""HTML reader: decode, find the article among the page chrome, and read text and table grids."""
+from __future__ import annotations
+
+import re
+
+import charset_normalizer
+import lxml.html
+from lxml import etree
+
+from parsers.limits import MAX_TABLE_CELLS, check_size
+from parsers.model import Document, ParseError, TableBlock, TextBlock
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "gb_2312-80", "x-gbk", "cp936", "ms936", "euc-cn", "csgb2312"}
+
+# Article containers of the CMSs that publish these reports (portals.md §5), most specific first.
+_CONTAINERS = [
+    "zoom", "Zoom", "ivs_content", "webeditorview", "articleContent", "article",
+]
+_CONTAINER_CLASSES = [
+    "TRS_Editor", "trs_editor", "Custom_UnionStyle", "webeditorview", "article-content",
+    "detail-content", "xxgk_content", "zw-content",
+]
+_CONTAINER_XPATH = " | ".join(
+    [f"//*[@id='{i}']" for i in _CONTAINERS]
+    + [f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]" for c in _CONTAINER_CLASSES])
+
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "td", "th", "tr", "ul", "tbody", "thead",
+}
+_WRAPPERS = {"div", "section", "article", "main", "td", "center", "form", "font", "span"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "select", "option", "iframe",
+              "button", "textarea", "svg", "object", "embed"}
+_SPACES = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u200b]+")
+_PUB_LINE = re.compile(r"(?:发布|公开|成文)(?:日期|时间)\s*[:：]?\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_ISO = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+
+
+def read_html(data: bytes, *, url: str | None = None) -> Document:
+    """Read an HTML page into text blocks and table grids (the article only, without chrome)."""
+    check_size(data)
+    text, warnings = decode_html(data)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ParseError(f"unreadable HTML: {exc}") from None
+    title = _title(root)
+    published = _published(root)
+    container = _content(root)
+    blocks = _Walker().blocks(container)
+    if not any(isinstance(b, TableBlock) for b in blocks):
+        images = container.xpath(".//img")
+        if images:
+            warnings.append(f"no <table> in the article but {len(images)} <img>: tables may be images")
+    if not blocks:
+        warnings.append("no text found in the HTML page")
+    return Document(blocks=blocks, media_type="text/html", title=title, published=published,
+                    warnings=warnings)
+
+
+def decode_html(data: bytes) -> tuple[str, list[str]]:
+    """Decode HTML bytes whatever <meta> or the HTTP header claims; returns (text, warnings).
+
+    Order: BOM, strict UTF-8, strict GB18030 (the declared GB family, and any undeclared or
+    single-byte declaration, which would decode anything into mojibake), Big5 when declared,
+    then charset-normalizer; a lossy GB18030 decode is the last resort and is flagged.
+    """
+    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, "replace"), []
+    candidates = ["utf-8"]
+    declared = _META_CHARSET.search(data[:4096])
+    if declared:
+        name = declared.group(1).decode("ascii", "ignore").lower()
+        if name in _GB_FAMILY:
+            candidates.append("gb18030")
+        elif name.startswith(("big5", "cp950")):     # double-byte like GB: must be tried before GB18030
+            candidates += [name, "gb18030"]
+        else:                                        # single-byte charsets decode anything: last
+            candidates += ["gb18030", name]
+    else:
+        candidates.append("gb18030")
+    for enc in candidates:
+        try:
+            return data.decode(enc), []
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = charset_normalizer.from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding), [f"HTML decoded as {best.encoding} (guessed)"]
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return data.decode("gb18030", "replace"), ["HTML has undecodable bytes; decoded as GB18030 with replacements"]
+
+
+def _title(root) -> str | None:
+    for xp in ("//meta[@name='ArticleTitle']/@content", "//h1", "//title"):
+        for node in root.xpath(xp):
+            value = node if isinstance(node, str) else node.text_content()
+            value = _SPACES.sub(" ", value).strip()
+            if value:
+                return value
+    return None
+
+
+def _published(root) -> str | None:
+    for value in root.xpath("//meta[@name='PubDate' or @name='pubdate' or @name='publishdate']/@content"):
+        m = _ISO.search(value)
+        if m:
+            return _iso(m)
+    body = root.find("body")
+    m = _PUB_LINE.search(_SPACES.sub(" ", (body if body is not None else root).text_content()))
+    return _iso(m) if m else None
+
+
+def _iso(m) -> str | None:
+    y, mo, d = (int(g) for g in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
+def _content(root):
+    """The article element: a known CMS container, else the deepest element holding most of the text."""
+    for node in root.xpath(_CONTAINER_XPATH):
+        if len(_SPACES.sub("", node.text_content())) >= 20 or node.xpath(".//table"):
+            return node
+    body = root.find("body")
+    if body is None:
+        return root
+    own = {}
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            continue
+        # Non-link text directly inside el, credited to el and its ancestors below.
+        n = len(_SPACES.sub("", el.text or "")) if el.tag != "a" and not _in_link(el) else 0
+        parent = el.getparent()
+        n_tail = len(_SPACES.sub("", el.tail or "")) if parent is not None and not _in_link(parent) else 0
+        own[el] = own.get(el, 0) + n
+        if parent is not None:
+            own[parent] = own.get(parent, 0) + n_tail
+    totals = {}
+    for el in reversed(list(body.iter())):
+        if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS:
+            totals[el] = own.get(el, 0) + sum(totals.get(c, 0) for c in el)
+    goal = 0.7 * totals.get(body, 0)
+    best = body
+    while True:
+        child = max((c for c in best if c in totals and _wrapper(c)), key=lambda c: totals[c], default=None)
+        if child is None or totals[child] < goal:
+            return best
+        best = child
+
+
+def _wrapper(el) -> bool:
+    """Whether el may wrap the whole article (not a paragraph, nor a data table)."""
+    if el.tag in ("table", "tbody", "tr"):
+        return bool(el.xpath(".//table//table | .//td//table"))
+    return el.tag in _WRAPPERS
+
+
+def _in_link(el) -> bool:
+    while el is not None:
+        if el.tag == "a":
+            return True
+        el = el.getparent()
+    return False
+
+
+class _Walker:
+    """Turns an element tree into blocks: one TextBlock per paragraph or line, tables in place."""
+
+    def __init__(self):
+        self.out: list = []
+        self.line: list[str] = []
+
+    def blocks(self, el) -> list:
+        self._visit(el)
+        self._flush()
+        return self.out
+
+    def _flush(self):
+        text = _SPACES.sub(" ", "".join(self.line)).strip()
+        if text:
+            self.out.append(TextBlock(text))
+        self.line = []
+
+    def _visit(self, el):
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None or tag in _SKIP_TAGS:
+            return self._tail(el)
+        if tag == "table" and not el.xpath(".//table"):
+            self._flush()
+            self._table(el)
+            return self._tail(el)
+        if tag == "br":
+            self._flush()
+            return self._tail(el)
+        block = tag in _BLOCK_TAGS or tag == "table"
+        if block:
+            self._flush()
+        if el.text:
+            self.line.append(el.text)
+        for child in el:
+            self._visit(child)
+        if block:
+            self._flush()
+        self._tail(el)
+
+    def _tail(self, el):
+        if el.tail:
+            self.line.append(el.tail)
+
+    def _table(self, table):
+        rows = table_grid(table)
+        width = max((len(r) for r in rows), default=0)
+        if not rows or width == 0:
+            return
+        if width == 1 or len(rows) * width == 1:       # a layout wrapper, not a data table
+            for row in rows:
+                for line in row[0].split("\n"):
+                    if line.strip():
+                        self.out.append(TextBlock(line.strip()))
+            return
+        self.out.append(TableBlock(rows))
+
+
+def table_grid(table) -> list[list[str]]:
+    """The rectangular grid of an lxml <table>, rowspan/colspan expanded (text in the top-left cell)."""
+    trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    grid: list[list[str | None]] = [[] for _ in trs]
+    for r, tr in enumerate(trs):
+        c = 0
+        for td in tr.xpath("./td | ./th"):
+            while c < len(grid[r]) and grid[r][c] is not None:
+                c += 1
+            colspan = _span(td.get("colspan"), 100)
+            rowspan = min(_span(td.get("rowspan"), len(trs) - r), len(trs) - r)
+            if (c + colspan) * len(trs) > MAX_TABLE_CELLS:
+                raise ParseError(f"HTML table too large (limit {MAX_TABLE_CELLS} cells)")
+            text = cell_text(td)
+            for dr in range(rowspan):
+                row = grid[r + dr]
+                if len(row) < c + colspan:
+                    row.extend([None] * (c + colspan - len(row)))
+                for dc in range(colspan):
+                    row[c + dc] = text if (dr == 0 and dc == 0) else ""
+            c += colspan
+    width = max((len(r) for r in grid), default=0)
+    rows = [[v if v is not None else "" for v in row] + [""] * (width - len(row)) for row in grid]
+    return [row for row in rows if any(row)] if width else []
+
+
+def _span(value: str | None, cap: int) -> int:
+    m = re.match(r"\s*(\d+)", value or "")
+    n = int(m.group(1)) if m else 1
+    return max(1, min(n, max(cap, 1)))
+
+
+def cell_text(td) -> str:
+    """A cell's text, one line per <br>/<p>/<div>, spaces collapsed within each line."""
+    walker = _Walker()
+    lines = []
+    for block in walker.blocks(td):
+        if isinstance(block, TextBlock):
+            lines.append(block.text)
+        else:  # a nested data table inside a cell: keep its text, row by row
+            lines.extend(" ".join(v for v in row if v) for row in block.rows)
+    return "\n".join(lines)

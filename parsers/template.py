@@ -1,0 +1,353 @@
+"""One template matcher over table grids: canonical (table, row, col) cells and the format of each table.
+
+Rows are read as "label cells, then value cells". Values go to columns by header position when
+the grid keeps positions, else in order. A row that prints more or fewer values than columns
+yields several readings; the consistency checks choose, and cells no reading settles stay null.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import combinations
+from math import comb
+
+from parsers import labels as L
+from parsers.checks import CellKey, relations
+from parsers.model import Block, Cell, Number, TableBlock
+from parsers.values import is_value, parse_value
+
+MAX_READINGS = 200
+_MULTI = re.compile(r"^\S+(?:\s+\S+)+$")
+
+
+@dataclass
+class Printed:
+    raw: str
+    value: Number | None
+    derived: bool = False       # not printed: the only value every check-consistent reading allows
+
+
+Reading = list  # list[Printed | None], aligned with the columns; None = nothing printed there
+
+
+@dataclass
+class Row:
+    cells: list[str]
+    labels: list[tuple[int, str]]
+    values: list[tuple[int, str]]
+
+
+def classify(cells: list[str]) -> Row:
+    """A grid row split into label and value cells; a cell printing several numbers is split."""
+    out: list[str] = []
+    for cell in cells:
+        parts = cell.split()
+        if len(parts) > 1 and _MULTI.match(cell.strip()) and all(is_value(p) for p in parts):
+            out.extend(parts)
+        else:
+            out.append(cell.strip())
+    labels = [(i, c) for i, c in enumerate(out) if c and not is_value(c)]
+    values = [(i, c) for i, c in enumerate(out) if is_value(c)]
+    return Row(out, labels, values)
+
+
+def _printed(raw: str) -> Printed:
+    return Printed(raw, parse_value(raw)[0])
+
+
+def readings(row: Row, ncols: int, positions: list[int] | None = None) -> list[Reading]:
+    """Every way to place the row's printed values in `ncols` columns ([] if too many)."""
+    if positions and len(row.cells) > max(positions) and all(pos in positions for pos, _ in row.values):
+        return [[_printed(row.cells[pos]) for pos in positions]]
+    last_label = max((pos for pos, _ in row.labels), default=-1)
+    region = row.cells[last_label + 1:]
+    while region and not region[-1]:
+        region.pop()
+    if len(region) == ncols:
+        return [[_printed(cell) for cell in region]]
+    printed = [_printed(raw) for _, raw in row.values]
+    n = len(printed)
+    if n == ncols:
+        return [printed]
+    if comb(max(n, ncols), min(n, ncols)) > MAX_READINGS:
+        return []
+    if n > ncols:
+        return [[printed[i] for i in keep] for keep in combinations(range(n), ncols)]
+    out = []
+    for filled in combinations(range(ncols), n):
+        reading: Reading = [None] * ncols
+        for slot, value in zip(filled, printed):
+            reading[slot] = value
+        out.append(reading)
+    return out
+
+
+@dataclass
+class Table:
+    """What the matcher read of one report table, before the readings are settled."""
+    name: str
+    candidates: dict[str, tuple[list[str], list[Reading]]] = field(default_factory=dict)
+    pending: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def put(self, key: str, cols: list[str], reads: list[Reading], label: str) -> None:
+        if key in self.candidates:
+            self.warnings.append(f"{self.name}.{key}: printed twice; the second row ({label[:30]}) is ignored")
+            return
+        if not reads:
+            self.warnings.append(f"{self.name}.{key}: too many ways to read the row; cells null")
+            reads = [[None] * len(cols)]
+        self.candidates[key] = (cols, reads)
+
+
+class Proactive(Table):
+    def __init__(self):
+        super().__init__("proactive")
+        self.cols: list[tuple[str, int]] = []
+        self.formats: list[str] = []
+
+    def feed(self, row: Row) -> None:
+        header = []
+        for pos, label in row.labels:
+            for key, pattern, fmt in L.PROACTIVE_COLS:
+                if pattern.search(L.norm(label)):
+                    header.append((key, pos, fmt))
+                    break
+        if header:
+            self.cols = [(key, pos) for key, pos, _ in header]
+            fmts = {fmt for _, _, fmt in header if fmt}
+            if len(fmts) == 1:
+                self.formats.append(fmts.pop())
+        in_header = {pos for _, pos, _ in header}
+        text = L.norm("".join(label for pos, label in row.labels if pos not in in_header))
+        if not row.values:
+            self.pending += text
+            return
+        label, self.pending = self.pending + text, ""
+        key = L.earliest(label, L.PROACTIVE_ROWS)
+        if key is None or not self.cols:
+            return
+        cols = [c for c, _ in self.cols]
+        self.put(key, cols, readings(row, len(cols), [p for _, p in self.cols]), label)
+
+    def template(self) -> str | None:
+        if not self.candidates or not self.formats:
+            return None
+        if len(set(self.formats)) > 1:
+            self.warnings.append(f"proactive: hybrid table ({' / '.join(self.formats)} headers); "
+                                 f"format taken from the first sub-table")
+        return self.formats[0]
+
+
+class Requests(Table):
+    def __init__(self):
+        super().__init__("requests")
+        self.positions: dict[str, int] = {}
+        self.cursor = 0
+
+    def columns(self) -> tuple[list[str], list[int] | None]:
+        cols = list(L.REQUESTS_COLS)
+        if L.SUBTOTAL in self.positions:
+            cols.insert(len(L.REQUESTS_APPLICANTS), L.SUBTOTAL)
+        if all(c in self.positions for c in cols):
+            canonical = [self.positions[c] for c in L.REQUESTS_COLS]
+            if canonical == sorted(set(canonical)) and len(set(self.positions[c] for c in cols)) == len(cols):
+                cols.sort(key=self.positions.__getitem__)
+                return cols, [self.positions[c] for c in cols]
+        return cols, None
+
+    def feed(self, row: Row) -> None:
+        for pos, label in row.labels:
+            key = L.exact(L.norm(label), L.REQUESTS_COL_LABELS)
+            if key and key not in self.positions and not self.candidates:
+                self.positions[key] = pos
+        text = L.norm("".join(label for _, label in row.labels))
+        if not row.values:
+            self.pending += text
+            return
+        label, self.pending = self.pending + text, ""
+        i = L.first_in_order(label, L.REQUESTS_ROWS, self.cursor)
+        if i is None:
+            self.warnings.append(f"requests: a row with values has no known label ({label[:30]})")
+            return
+        self.cursor = i + 1
+        cols, positions = self.columns()
+        self.put(L.REQUESTS_ROWS[i][0], cols, readings(row, len(cols), positions), label)
+
+    def template(self) -> str | None:
+        if any(key in self.candidates for key in L.REQUESTS_SPLIT_OTHER):
+            return "2021"
+        return "2019" if "other" in self.candidates else None
+
+
+class Review(Table):
+    def __init__(self):
+        super().__init__("review_litigation")
+        self.data: list[Row] = []
+        self.joint = False          # the 15 numbers were read as one row with several readings
+
+    def feed(self, row: Row) -> None:
+        if row.values:
+            self.data.append(row)
+
+    def settle_rows(self) -> None:
+        ncols = len(L.REVIEW_COLS)
+        keys = [L.exact(L.norm("".join(t for _, t in row.labels)), L.REVIEW_ROWS) for row in self.data]
+        if len(self.data) == 3 and all(keys) and len(set(keys)) == 3:
+            for key, row in zip(keys, self.data):
+                self.put(key, list(L.REVIEW_COLS), readings(row, ncols), key)
+            return
+        if not self.data:
+            return
+        if len(self.data) == 1:
+            row = self.data[0]
+        else:
+            cells = [raw for r in self.data for _, raw in r.values]
+            row = Row(cells, [], list(enumerate(cells)))
+        slots = [(key, col) for key, _ in L.REVIEW_ROWS for col in L.REVIEW_COLS]
+        reads = readings(row, len(slots))
+        if not reads:
+            self.warnings.append("review_litigation: too many ways to read the row; cells null")
+            return
+        for r, (key, _) in enumerate(L.REVIEW_ROWS):
+            self.candidates[key] = (list(L.REVIEW_COLS),
+                                    [reading[r * ncols:(r + 1) * ncols] for reading in reads])
+        self.joint = len(reads) > 1
+
+
+@dataclass
+class Matched:
+    cells: list[Cell]
+    tables: dict[str, str]
+    warnings: list[str]
+
+
+def match(blocks: list[Block]) -> Matched:
+    """Read every TableBlock into canonical cells, one table state per report table."""
+    tables = {"proactive": Proactive(), "requests": Requests(), "review_litigation": Review()}
+    current = None
+    for block in blocks:
+        if not isinstance(block, TableBlock):
+            continue
+        for cells in block.rows:
+            row = classify(cells)
+            text = L.norm("".join(label for _, label in row.labels))
+            switch = L.table_of(text)
+            if switch is None and current is None and row.values:
+                if L.first_in_order(text, L.REQUESTS_ROWS) is not None:
+                    switch = "requests"
+                elif L.earliest(text, L.PROACTIVE_ROWS):
+                    switch = "proactive"
+            if switch and switch != current:
+                current = switch
+                tables[current].pending = ""
+            if current:
+                tables[current].feed(row)
+    tables["review_litigation"].settle_rows()
+    formats = {name: t.template() for name, t in tables.items() if name != "review_litigation"}
+    warnings: list[str] = []
+    cells: list[Cell] = []
+    values = _settle(tables, warnings)
+    order = {"proactive": [k for k, _ in L.PROACTIVE_ROWS], "requests": [k for k, _ in L.REQUESTS_ROWS],
+             "review_litigation": [k for k, _ in L.REVIEW_ROWS]}
+    for name, table in tables.items():
+        warnings.extend(table.warnings)
+        for row in order[name]:
+            if row not in table.candidates:
+                continue
+            for col in table.candidates[row][0]:
+                if col == L.SUBTOTAL:
+                    continue
+                printed = values.get((name, row, col))
+                cells.append(Cell(name, row, col, printed.value if printed else None,
+                                  printed.raw if printed else ""))
+    return Matched(cells, {k: v for k, v in formats.items() if v}, warnings)
+
+
+def _settle(tables: dict[str, Table], warnings: list[str]) -> dict[CellKey, Printed]:
+    """Fixed rows first, then each ambiguous row: keep the readings the checks allow."""
+    rows = {name: set(t.candidates) for name, t in tables.items()}
+    rels = relations(rows)
+    values: dict[CellKey, Printed | None] = {}
+    ambiguous = []
+    for name, table in tables.items():
+        for row, (cols, reads) in table.candidates.items():
+            if len(reads) == 1 and all(p is not None for p in reads[0]):
+                values.update({(name, row, col): p for col, p in zip(cols, reads[0])})
+            else:
+                ambiguous.append((name, row))
+    if tables["review_litigation"].joint:
+        _settle_joint(tables["review_litigation"], rels, values, warnings)
+        ambiguous = [(n, r) for n, r in ambiguous if n != "review_litigation"]
+    for name, row in ambiguous:
+        cols, reads = tables[name].candidates[row]
+        keys = [(name, row, col) for col in cols]
+        outcomes = []
+        for reading in reads:
+            trial = dict(values)
+            trial.update(zip(keys, reading))
+            if _consistent(rels, trial, keys):
+                outcomes.append([trial.get(k) for k in keys])
+        values.update(_merge(name, row, cols, keys, reads, outcomes, warnings))
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _settle_joint(table: Review, rels, values, warnings) -> None:
+    """The 15 review/litigation numbers read as one row: readings span all three rows."""
+    keys = [("review_litigation", row, col) for row, _ in L.REVIEW_ROWS for col in L.REVIEW_COLS]
+    n = len(table.candidates["review"][1])
+    reads = [sum((table.candidates[row][1][i] for row, _ in L.REVIEW_ROWS), []) for i in range(n)]
+    outcomes = []
+    for reading in reads:
+        trial = dict(values)
+        trial.update(zip(keys, reading))
+        if _consistent(rels, trial, keys):
+            outcomes.append([trial.get(k) for k in keys])
+    cols = [f"{row}.{col}" for row, _ in L.REVIEW_ROWS for col in L.REVIEW_COLS]
+    values.update(_merge("review_litigation", "row", cols, keys, reads, outcomes, warnings))
+
+
+def _consistent(rels, trial: dict, keys: list[CellKey]) -> bool:
+    """Fill unprinted cells the checks determine; then no check touching `keys` may fail."""
+    numbers = {k: (p.value if p else None) for k, p in trial.items()}
+    touching = [r for r in rels if any(k in r.cells for k in keys)]
+    for key in keys:
+        if trial.get(key) is not None:
+            continue
+        solved = {r.solve(numbers, key) for r in touching if key in r.cells} - {None}
+        if len(solved) > 1 or any(v < 0 for v in solved):
+            return False
+        if solved:
+            value = solved.pop()
+            trial[key] = Printed("", value, derived=True)
+            numbers[key] = value
+    return all(r.evaluate(numbers).ok is not False for r in touching)
+
+
+def _merge(name, row, cols, keys, reads, outcomes, warnings) -> dict[CellKey, Printed | None]:
+    """Cells on which every consistent reading agrees; the others null, with a warning."""
+    printed = len({id(p) for r in reads for p in r if p is not None})
+    what = f"{name}.{row}: {len(reads)} readings of {printed} printed values in {len(cols)} columns"
+    if not outcomes:
+        warnings.append(f"{what}; none passes the checks, cells null")
+        return {k: None for k in keys}
+    out, unsettled, derived = {}, [], []
+    for i, key in enumerate(keys):
+        options = [o[i] for o in outcomes]
+        if any(p is None for p in options) or len({p.value for p in options}) > 1:
+            out[key] = None
+            unsettled.append(str(cols[i]))
+            continue
+        raws = {p.raw for p in options if not p.derived}
+        out[key] = Printed(raws.pop() if len(raws) == 1 else "", options[0].value,
+                           derived=any(p.derived for p in options))
+        if any(p.derived for p in options):
+            derived.append(str(cols[i]))
+    if len(reads) > 1 or derived:
+        note = f"{what}; {len(outcomes)} consistent with the checks"
+        if unsettled:
+            note += f"; uncertain, null: {', '.join(unsettled)}"
+        if derived:
+            note += f"; the unprinted cell follows from the checks (raw left empty where it was not printed)"
+        warnings.append(note)
+    return out

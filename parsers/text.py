@@ -1,0 +1,203 @@
+"""Plain text reading, and recovery of tables that were flattened into text lines.
+
+Flattened styles seen in real reports (../shared/seeds, portals.md §5):
+  pipe    "规章 | 0 | 0 | 0 |"  with "| |||" padding
+  tab     "规章\t0\t0\t0", a wrapped label continuing on a later line, a page break mid-table
+  cell    one cell per line with a tab prefix, a blank line between rows, a wrapped cell
+          continuing on a line without the tab (a vertical header spelled one character per line)
+  flat    one cell per line with no row breaks at all (optionally a bare "|" line between cells,
+          or double-space padding): rows are rebuilt as "label cells, then the numbers"
+Page footers such as "- 4 -" are dropped wherever they fall.
+"""
+from __future__ import annotations
+
+import re
+
+from parsers.labels import PROACTIVE_ROWS, REQUESTS_ROWS, earliest, first_in_order, norm, table_of
+from parsers.model import Block, Document, ParseError, TableBlock, TextBlock
+from parsers.sections import section_of
+from parsers.values import is_value
+
+FOOTER = re.compile(r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+                    r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
+ARTIFACT = re.compile(r"\[bookmark:[^\]]*\]")
+_SPACES = re.compile(r"[ \u3000\xa0]{2,}")
+
+
+def read_text(data: bytes) -> Document:
+    """A text/plain document (UTF-8, UTF-16 with BOM, else GB18030) as one TextBlock per line."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", "replace")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("gb18030", "replace")
+    if "\x00" in text:
+        raise ParseError("not a text file (contains NUL characters)")
+    return Document(blocks=[TextBlock(line) for line in text.splitlines()], media_type="text/plain")
+
+
+def recover_tables(blocks: list[Block]) -> list[Block]:
+    """The blocks with every run of flattened-table lines replaced by a TableBlock."""
+    out: list[Block] = []
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, TextBlock):
+            lines.extend(ARTIFACT.sub("", block.text).split("\n"))
+        else:
+            out.extend(_recover_lines(lines))
+            lines = []
+            out.append(block)
+    out.extend(_recover_lines(lines))
+    return out
+
+
+# --- line kinds ----------------------------------------------------------------------------
+BLANK, FOOTER_LINE, PIPE, BAR, TAB, CELL, PLAIN = "blank", "footer", "pipe", "bar", "tab", "cell", "plain"
+
+
+def _kind(line: str) -> str:
+    stripped = line.strip()
+    if not stripped:
+        return BLANK if "\t" not in line else CELL
+    if FOOTER.match(line):
+        return FOOTER_LINE
+    if stripped == "|":
+        return BAR
+    if "|" in line:
+        return PIPE
+    if "\t" in line.lstrip("\t").rstrip("\r\n"):
+        return TAB
+    if line.startswith("\t"):
+        return CELL
+    return PLAIN
+
+
+def _recover_lines(lines: list[str]) -> list[Block]:
+    kinds = [_kind(line) for line in lines]
+    out: list[Block] = []
+    i = 0
+    while i < len(lines):
+        kind = kinds[i]
+        if kind in (PIPE, TAB):
+            j, rows = _grid_run(lines, kinds, i, kind)
+        elif kind == CELL:
+            j, rows = _cell_run(lines, kinds, i)
+        elif kind in (PLAIN, BAR) and _flat_candidate(lines[i]):
+            j, rows = _flat_run(lines, kinds, i)
+        else:
+            j, rows = i + 1, None
+        if rows is not None and _is_table(rows):
+            out.append(TableBlock(rows))
+        else:
+            out.extend(TextBlock(lines[k]) for k in range(i, j) if kinds[k] != FOOTER_LINE)
+        i = j
+    return out
+
+
+def _split(line: str, kind: str) -> list[str]:
+    sep = "|" if kind == PIPE else "\t"
+    cells = [cell.strip() for cell in line.rstrip("\r\n").split(sep)]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def _grid_run(lines, kinds, i, kind):
+    """Consecutive lines of one separator style; blank lines and footers inside are skipped."""
+    rows, j = [], i
+    while j < len(lines):
+        if kinds[j] == kind:
+            rows.append(_split(lines[j], kind))
+            j += 1
+        elif kinds[j] in (BLANK, FOOTER_LINE) and _next_kind(kinds, j) == kind:
+            j += 1
+        else:
+            break
+    return j, rows
+
+
+def _next_kind(kinds, j):
+    while j < len(kinds) and kinds[j] in (BLANK, FOOTER_LINE):
+        j += 1
+    return kinds[j] if j < len(kinds) else None
+
+
+def _cell_run(lines, kinds, i):
+    """One cell per tab-prefixed line; a blank line ends a row; an unprefixed line continues a cell."""
+    rows, row, j = [], [], i
+    saw_break = False
+    while j < len(lines):
+        kind = kinds[j]
+        if kind == CELL:
+            row.append(lines[j].strip())
+        elif kind == PLAIN and row and kinds[j - 1] in (CELL, PLAIN):
+            row[-1] = f"{row[-1]}\n{lines[j].strip()}" if row[-1] else lines[j].strip()
+        elif kind in (BLANK, FOOTER_LINE) and _next_kind(kinds, j) == CELL:
+            if kind == BLANK and row:
+                rows.append(row)
+                row, saw_break = [], True
+        else:
+            break
+        j += 1
+    if row:
+        rows.append(row)
+    if not saw_break:
+        rows = _rows_from_cells([cell for r in rows for cell in r])
+    return j, rows
+
+
+def _flat_candidate(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) <= 60 and not stripped.endswith(("。", ";", "；")) and not _is_heading(stripped)
+
+
+def _is_heading(text: str) -> bool:
+    """A numbered section heading ("三、收到和处理…"), which ends a run of table cells."""
+    return section_of(text) is not None
+
+
+def _flat_run(lines, kinds, i):
+    """Short lines, one cell each (or "label  0  0" with double-space padding), no row breaks."""
+    cells, j = [], i
+    while j < len(lines) and kinds[j] in (PLAIN, BAR, FOOTER_LINE) and (
+            kinds[j] != PLAIN or _flat_candidate(lines[j])):
+        if kinds[j] == PLAIN:
+            parts = [part.strip() for part in _SPACES.split(lines[j].strip())]
+            if len(parts) > 1 and all(is_value(part) for part in parts[1:]):
+                cells.extend(parts)
+            else:
+                cells.append(lines[j].strip())
+        j += 1
+    if sum(is_value(cell) for cell in cells) < 3:
+        return j, None
+    return j, _rows_from_cells(cells)
+
+
+def _rows_from_cells(cells: list[str]) -> list[list[str]]:
+    """Rows rebuilt from a cell stream: a row is its label cells followed by its value cells."""
+    rows: list[list[str]] = []
+    row: list[str] = []
+    for cell in cells:
+        if not cell:
+            continue
+        if row and not is_value(cell) and is_value(row[-1]):
+            rows.append(row)
+            row = []
+        row.append(cell)
+    if row:
+        rows.append(row)
+    return rows
+
+
+def _is_table(rows: list[list[str]]) -> bool:
+    """A run is a table when it prints values and carries a report table's labels."""
+    cells = [cell for row in rows for cell in row]
+    if not any(is_value(cell) for cell in cells):
+        return False
+    for row in rows:
+        label = norm("".join(cell for cell in row if not is_value(cell)))
+        if table_of(label) or earliest(label, PROACTIVE_ROWS) or first_in_order(label, REQUESTS_ROWS) is not None:
+            return True
+    return False

@@ -1,0 +1,295 @@
+"""Writes to the dataset: source sightings, and placing a parsed report (one transaction per document).
+
+Placement follows the rules in pipelines/dedupe.py: a document joins the report it agrees with, or
+becomes a new version of its agency's report for that year, and the best reading gives the cells.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from pipelines import agencies, dedupe
+from pipelines.db import insert_ignore, utcnow, writer
+from pipelines.db.models import Cell, CheckResult, Report, Source
+
+SOURCE_REASON = "; source: "
+
+
+def parser_version() -> str:
+    """The version of the installed parser (parsers.__version__, else the nianbao package version)."""
+    import parsers
+    v = getattr(parsers, "__version__", None)
+    if v:
+        return str(v)
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("nianbao")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _when(iso) -> datetime | None:
+    if isinstance(iso, datetime):
+        return iso.replace(tzinfo=None)
+    try:
+        d = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+    return d.astimezone(timezone.utc).replace(tzinfo=None) if d.tzinfo else d
+
+
+def _header(item, name: str) -> str | None:
+    return (item.get("headers") or {}).get(name) or None
+
+
+def source_values(item, now: datetime) -> dict:
+    """The sources row for a DocumentItem."""
+    return dict(
+        url=item["url"], final_url=item.get("final_url"), site=item.get("site"), kind=item.get("kind"),
+        parent_url=item.get("parent_url"), listing_url=item.get("listing_url"),
+        listing_title=item.get("listing_title"), link_text=item.get("link_text"), sha256=item["sha256"],
+        media_type=item.get("media_type"), size=len(item["body"]) if item.get("body") else None,
+        path=item.get("path"),
+        etag=_header(item, "etag"), last_modified=_header(item, "last-modified"),
+        first_seen=now, last_seen=now, fetched_at=_when(item.get("fetched_at")) or now,
+    )
+
+
+def record_known(engine: Engine, item) -> bool:
+    """If these bytes are already in the dataset, record this sighting and return True.
+
+    The same URL and bytes: last_seen, fetched_at and the HTTP validators move. The same bytes at a
+    new URL: a new source row joins the report (or the parse error) of the bytes already stored.
+    """
+    now = utcnow()
+    with writer(engine).begin() as conn:
+        row = conn.execute(select(Source.id, Source.path).where(Source.url == item["url"],
+                                                                Source.sha256 == item["sha256"])).first()
+        if row and row.path is None and item.get("path"):
+            return False                    # stored without its raw file before: process it again
+        if row:
+            conn.execute(update(Source).where(Source.id == row.id).values(
+                last_seen=now, fetched_at=_when(item.get("fetched_at")) or now,
+                etag=_header(item, "etag"), last_modified=_header(item, "last-modified")))
+            return True
+        known = conn.execute(
+            select(Source.report_id, Source.parse_error, Source.parser_version, Source.media_type, Source.path)
+            .where(Source.sha256 == item["sha256"],
+                   (Source.report_id.is_not(None)) | (Source.parse_error.is_not(None)))
+            .order_by(Source.id).limit(1)).first()
+        if known is None:
+            return False
+        values = source_values(item, now)
+        values.update(report_id=known.report_id, parse_error=known.parse_error,
+                      parser_version=known.parser_version, media_type=values["media_type"] or known.media_type,
+                      path=values["path"] or known.path)
+        conn.execute(insert_ignore(conn, Source.__table__, ["url", "sha256"]).values(**values))
+        return True
+
+
+def record_not_modified(engine: Engine, item) -> None:
+    """A 304 answer: the document last seen at this URL is still there."""
+    now = utcnow()
+    with writer(engine).begin() as conn:
+        row = conn.execute(select(Source.id).where(Source.url == item["url"])
+                           .order_by(Source.last_seen.desc(), Source.id.desc()).limit(1)).first()
+        if row:
+            conn.execute(update(Source).where(Source.id == row.id).values(last_seen=now))
+
+
+def store_document(engine: Engine, item, version: str) -> str:
+    """Store one parsed document in one transaction. Returns "new_report", "source" or "parse_error"."""
+    now = utcnow()
+    with writer(engine).begin() as conn:
+        values = source_values(item, now)
+        values.update(parse_error=item.get("parse_error"), parser_version=version)
+        conn.execute(insert_ignore(conn, Source.__table__, ["url", "sha256"]).values(**values))
+        source_id = conn.execute(select(Source.id).where(Source.url == item["url"],
+                                                         Source.sha256 == item["sha256"])).scalar_one()
+        values.pop("first_seen")
+        conn.execute(update(Source).where(Source.id == source_id).values(**values))
+        if item.get("parse_error") or item.get("report") is None:
+            conn.execute(update(Source).where(Source.id == source_id).values(
+                parse_error=item.get("parse_error") or "no report", report_id=None, parser_version=version))
+            return "parse_error"
+        titles = (item.get("listing_title"), item.get("link_text"))
+        report_id, is_new = place(conn, source_id, item["report"], titles, item.get("site_region"), version, now)
+        conn.execute(update(Source).where(Source.id == source_id).values(
+            report_id=report_id, parse_error=None, parser_version=version))
+        return "new_report" if is_new else "source"
+
+
+def _reuse(ids: dict | None, agency_id, year, key) -> int | None:
+    if not ids:
+        return None
+    for k in ((agency_id, year, key), (agency_id, year)):
+        if ids.get(k):
+            taken = ids[k].pop(0)
+            for other in ids.values():
+                if taken in other:
+                    other.remove(taken)
+            return taken
+    return None
+
+
+@dataclass
+class _Version:
+    id: int
+    is_current: bool
+    reading: dedupe.Reading
+    current_reason: str | None
+    supersedes_id: int | None
+    superseded_by_id: int | None
+
+
+def place(conn: Connection, source_id: int, report, titles, site_region, version: str, now: datetime,
+          reuse_ids: dict | None = None) -> tuple[int, bool]:
+    """Attach a parsed document to its report, or make it a new report or version. Returns (id, new?).
+
+    `reuse_ids` (reparse keeps ids) maps (agency_id, year, content_key), else (agency_id, year), to
+    the ids a new report may take.
+    """
+    reading = dedupe.read(report, *titles)
+    reading.media_type = reading.media_type or conn.execute(
+        select(Source.media_type).where(Source.id == source_id)).scalar()
+    key = agencies.normalise(report.agency, report.region, site_region)
+    agency_id = agencies.find_or_create(conn, key, report.agency) if key else None
+
+    if agency_id is None or report.year is None:
+        same = conn.execute(select(Report.id).where(
+            Report.content_key == reading.content_key,
+            Report.agency_id.is_(None) if agency_id is None else Report.agency_id == agency_id,
+            Report.year.is_(None) if report.year is None else Report.year == report.year)).scalar()
+        if same is not None:
+            return same, False
+        reason = "only version (agency or year unknown)" + SOURCE_REASON + "only source"
+        return _new_report(conn, source_id, report, reading, agency_id, version, now, reason, True,
+                           _reuse(reuse_ids, agency_id, report.year, reading.content_key)), True
+
+    versions = _versions(conn, agency_id, report.year)
+    for v in versions:                                   # current first
+        if dedupe.agree(v.reading, reading):
+            _attach(conn, v, source_id, report, reading, version, now)
+            return v.id, False
+    current = next((v for v in versions if v.is_current), None)
+    if current is not None and not any(dedupe.distinct_versions(v.reading, reading) for v in versions):
+        # disagreeing values with no mark of another publication: one report read two ways
+        _attach(conn, current, source_id, report, reading, version, now)
+        return current.id, False
+    new_id = _new_report(conn, source_id, report, reading, agency_id, version, now,
+                         "only version" + SOURCE_REASON + "only source", False,
+                         _reuse(reuse_ids, agency_id, report.year, reading.content_key))
+    _relink(conn, agency_id, report.year)
+    return new_id, True
+
+
+def _versions(conn: Connection, agency_id: int, year: int) -> list[_Version]:
+    rows = conn.execute(select(Report.__table__, Source.media_type).outerjoin(Source, Source.id == Report.primary_source_id)
+                        .where(Report.agency_id == agency_id, Report.year == year)
+                        .order_by(Report.is_current.desc(), Report.id)).all()
+    out = []
+    for r in rows:
+        media = r.media_type
+        values = {(c.tbl, c.row, c.col): dedupe.value_text(c.value) for c in conn.execute(
+            select(Cell.tbl, Cell.row, Cell.col, Cell.value).where(Cell.report_id == r.id,
+                                                                   Cell.value.is_not(None)))}
+        reading = dedupe.Reading(
+            content_key=r.content_key, values=values, n_cells=r.n_cells, n_checks_failed=r.n_checks_failed,
+            n_checks_unknown=r.n_checks_unknown, complete=r.complete,
+            scanned=bool(media and media.startswith("image/")) or any("ocr" in w.lower() for w in r.warnings or []),
+            n_warnings=len(r.warnings or []), is_correction=r.is_correction, published=r.published,
+            media_type=media)
+        out.append(_Version(r.id, r.is_current, reading, r.current_reason, r.supersedes_id, r.superseded_by_id))
+    return out
+
+
+def _attach(conn, v: _Version, source_id, report, reading, version, now) -> None:
+    """A further source of report v; it gives the cells if it reads the report better."""
+    if dedupe.quality(reading) <= dedupe.quality(v.reading):
+        return
+    version_part = (v.current_reason or "only version").split(SOURCE_REASON)[0]
+    reason = version_part + SOURCE_REASON + f"{reading.describe()} over {v.reading.describe()}"
+    _write_contents(conn, v.id, source_id, report, reading, version, now, reason)
+
+
+def _report_values(report, reading: dedupe.Reading, source_id: int, version: str, now: datetime, reason: str):
+    return dict(
+        template=report.template or "free", tables=dict(report.tables or {}), title=report.title,
+        published=reading.published, agency_printed=report.agency, region=dict(report.region or {}),
+        current_reason=reason, primary_source_id=source_id, content_key=reading.content_key,
+        is_correction=reading.is_correction, complete=reading.complete, n_cells=reading.n_cells,
+        n_checks_failed=reading.n_checks_failed, n_checks_unknown=reading.n_checks_unknown,
+        warnings=list(report.warnings or []), sections=dict(report.sections or {}), parser_version=version,
+        updated_at=now,
+    )
+
+
+def _new_report(conn, source_id, report, reading, agency_id, version, now, reason, current, report_id) -> int:
+    values = _report_values(report, reading, source_id, version, now, reason)
+    values.update(agency_id=agency_id, year=report.year, is_current=current, created_at=now)
+    if report_id is not None:
+        values["id"] = report_id
+    new_id = conn.execute(insert(Report).values(**values).returning(Report.id)).scalar_one()
+    write_cells(conn, new_id, report)
+    return new_id
+
+
+def _write_contents(conn, report_id, source_id, report, reading, version, now, reason) -> None:
+    conn.execute(update(Report).where(Report.id == report_id).values(
+        **_report_values(report, reading, source_id, version, now, reason)))
+    conn.execute(delete(Cell).where(Cell.report_id == report_id))
+    conn.execute(delete(CheckResult).where(CheckResult.report_id == report_id))
+    write_cells(conn, report_id, report)
+
+
+def write_cells(conn: Connection, report_id: int, report) -> None:
+    """Bulk-insert a report's cells and check results (Core executemany)."""
+    seen = set()
+    cells = []
+    for c in report.cells:
+        if (c.table, c.row, c.col) in seen:       # a reader's duplicate: the first reading stands
+            continue
+        seen.add((c.table, c.row, c.col))
+        cells.append({"report_id": report_id, "tbl": c.table, "row": c.row, "col": c.col,
+                      "value": c.value, "raw": c.raw})
+    if cells:
+        conn.execute(insert(Cell), cells)
+    checks = [{"report_id": report_id, "rule": k.rule, "row": k.row, "col": k.col, "ok": k.ok,
+               "expected": k.expected, "actual": k.actual, "inputs": _jsonable(k.inputs)}
+              for k in report.checks]
+    if checks:
+        conn.execute(insert(CheckResult), checks)
+
+
+def _jsonable(d: dict) -> dict:
+    from parsers.model import _jsonable as j
+    return j(dict(d or {}))
+
+
+def _relink(conn: Connection, agency_id: int, year: int) -> None:
+    """Order the versions of (agency, year) oldest first; link each to the next; the last is current."""
+    versions = _versions(conn, agency_id, year)
+    versions.sort(key=lambda v: (dedupe.version_order(v.reading), v.id))
+    # clear the current flag first: the partial unique index allows one current row at any moment
+    for v in versions[:-1]:
+        if v.is_current:
+            conn.execute(update(Report).where(Report.id == v.id).values(is_current=False))
+    for i, v in enumerate(versions):
+        prev = versions[i - 1] if i else None
+        nxt = versions[i + 1] if i + 1 < len(versions) else None
+        source_part = (v.current_reason or "").split(SOURCE_REASON, 1)[1] if SOURCE_REASON in (
+            v.current_reason or "") else "only source"
+        if nxt is None:
+            version_part = dedupe.version_reason(v.reading, prev.id if prev else None,
+                                                 prev.reading if prev else None)
+        else:
+            version_part = f"superseded by report {nxt.id}"
+        values = dict(supersedes_id=prev.id if prev else None, superseded_by_id=nxt.id if nxt else None,
+                      is_current=nxt is None, current_reason=version_part + SOURCE_REASON + source_part)
+        old = dict(supersedes_id=v.supersedes_id, superseded_by_id=v.superseded_by_id, is_current=v.is_current,
+                   current_reason=v.current_reason)
+        if values != old:
+            conn.execute(update(Report).where(Report.id == v.id).values(**values))

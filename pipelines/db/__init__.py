@@ -1,0 +1,12 @@
+"""The dataset: SQLAlchemy models, opening a database by URL, and Alembic migrations."""
+from datetime import datetime, timezone
+
+from pipelines.db.engine import DatabaseError, insert_ignore, one_line, open_db, writer
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime every table stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+__all__ = ["DatabaseError", "insert_ignore", "open_db", "writer", "one_line", "utcnow"]

@@ -1,0 +1,242 @@
+"""`nianbao export`: the dataset as Report JSON lines, or long-form cells as CSV (UTF-8 with BOM) or Parquet."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from contextlib import contextmanager
+from decimal import Decimal
+from itertools import islice
+from typing import Iterator
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from pipelines import labels, views
+from pipelines.db import DatabaseError, one_line
+from pipelines.db.models import Agency, Cell, CheckResult, Report, Source
+from pipelines.query import fmt, open_dataset
+
+BATCH = 500                      # reports per round trip for jsonl
+ROWS_PER_PARQUET_BATCH = 50_000
+CELL_COLUMNS = ["report_id", "agency_id", "agency", "province", "city", "county", "year", "template", "current",
+                "table", "row", "col", "value", "raw", "table_label", "row_label", "col_label"]
+
+# template order for cells in a report (labels lists keys in the order template.md prints them)
+_TABLE_ORDER = {t: i for i, t in enumerate(labels.TABLES)}
+_ROW_ORDER = {k: i for i, k in enumerate(labels.ROWS)}
+_COL_ORDER = {k: i for i, k in enumerate(labels.COLS)}
+
+
+def _number(v):
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
+def _json(v):
+    if isinstance(v, dict):
+        return {k: _json(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_json(x) for x in v]
+    return _number(v)
+
+
+def _iso(dt) -> str | None:
+    return dt.isoformat() + "Z" if dt is not None else None
+
+
+def _cell_key(c: dict):
+    big = len(_ROW_ORDER) + len(_COL_ORDER)
+    return (_TABLE_ORDER.get(c["table"], big), _ROW_ORDER.get((c["table"], c["row"]), big), c["row"],
+            _COL_ORDER.get((c["table"], c["col"]), big), c["col"])
+
+
+def reports(engine: Engine, *, all_versions: bool = False) -> Iterator[dict]:
+    """Each report as the contract's Report JSON (as a dict) plus id, sources and version links.
+
+    "agency" is the agency's one canonical name (the same in query, CSV and the views); the name as
+    printed in this report is "agency_printed".
+    """
+    r, a = Report.__table__, Agency.__table__
+    c, k, s = Cell.__table__, CheckResult.__table__, Source.__table__
+    last = 0
+    with engine.connect() as conn:
+        while True:
+            stmt = (select(r, a.c.name.label("agency_name"), a.c.province, a.c.city, a.c.county)
+                    .select_from(r.outerjoin(a, a.c.id == r.c.agency_id))
+                    .where(r.c.id > last).order_by(r.c.id).limit(BATCH))
+            if not all_versions:
+                stmt = stmt.where(r.c.is_current)
+            batch = conn.execute(stmt).mappings().all()
+            if not batch:
+                return
+            ids = [m["id"] for m in batch]
+            cells: dict[int, list] = {i: [] for i in ids}
+            for m in conn.execute(select(c).where(c.c.report_id.in_(ids))).mappings():
+                cells[m["report_id"]].append({"table": m["tbl"], "row": m["row"], "col": m["col"],
+                                              "value": _number(m["value"]), "raw": m["raw"]})
+            checks: dict[int, list] = {i: [] for i in ids}
+            for m in conn.execute(select(k).where(k.c.report_id.in_(ids)).order_by(k.c.id)).mappings():
+                checks[m["report_id"]].append({"rule": m["rule"], "row": m["row"], "col": m["col"], "ok": m["ok"],
+                                               "expected": _number(m["expected"]), "actual": _number(m["actual"]),
+                                               "inputs": _json(m["inputs"] or {})})
+            sources: dict[int, list] = {i: [] for i in ids}
+            media: dict[int, str | None] = {}
+            for m in conn.execute(select(s).where(s.c.report_id.in_(ids)).order_by(s.c.id)).mappings():
+                sources[m["report_id"]].append({"url": m["url"], "sha256": m["sha256"], "media_type": m["media_type"],
+                                                "fetched_at": _iso(m["fetched_at"]), "site": m["site"]})
+                media[m["id"]] = m["media_type"]
+            for m in batch:
+                i = m["id"]
+                if m["agency_id"] is not None:
+                    region = {"province": m["province"], "city": m["city"], "county": m["county"]}
+                else:
+                    parsed = m["region"] or {}
+                    region = {key: parsed.get(key) for key in ("province", "city", "county")}
+                yield {
+                    "id": i,
+                    "agency": m["agency_name"] or m["agency_printed"],
+                    "agency_id": m["agency_id"],
+                    "agency_printed": m["agency_printed"],
+                    "region": region,
+                    "year": m["year"],
+                    "template": m["template"],
+                    "tables": m["tables"] or {},
+                    "title": m["title"],
+                    "published": m["published"].isoformat() if m["published"] else None,
+                    "cells": sorted(cells[i], key=_cell_key),
+                    "checks": checks[i],
+                    "sections": m["sections"] or {},
+                    "warnings": m["warnings"] or [],
+                    "media_type": media.get(m["primary_source_id"]),
+                    "current": bool(m["is_current"]),
+                    "supersedes": m["supersedes_id"],
+                    "superseded_by": m["superseded_by_id"],
+                    "sources": sources[i],
+                }
+            last = ids[-1]
+
+
+def cell_rows(engine: Engine, *, all_versions: bool = False) -> Iterator[dict]:
+    """Long-form cells with their report, agency, region and Chinese labels, streamed."""
+    r, a, c = Report.__table__, Agency.__table__, Cell.__table__
+    tl, rl, cl = views.table_labels, views.row_labels, views.col_labels
+    stmt = (select(c.c.report_id, r.c.agency_id, a.c.name.label("agency"), a.c.province, a.c.city, a.c.county,
+                   r.c.year, r.c.template, r.c.is_current.label("current"), c.c.tbl.label("table"), c.c.row,
+                   c.c.col, c.c.value, c.c.raw, tl.c.label.label("table_label"), rl.c.label.label("row_label"),
+                   cl.c.label.label("col_label"), r.c.agency_printed)
+            .select_from(c.join(r, r.c.id == c.c.report_id).outerjoin(a, a.c.id == r.c.agency_id)
+                         .outerjoin(tl, tl.c.tbl == c.c.tbl)
+                         .outerjoin(rl, and_(rl.c.tbl == c.c.tbl, rl.c.row == c.c.row))
+                         .outerjoin(cl, and_(cl.c.tbl == c.c.tbl, cl.c.col == c.c.col)))
+            .order_by(c.c.report_id, c.c.tbl, c.c.row, c.c.col))
+    if not all_versions:
+        stmt = stmt.where(r.c.is_current)
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=5000).execute(stmt).mappings()
+        for m in result:
+            row = dict(m)
+            printed = row.pop("agency_printed")
+            row["agency"] = row["agency"] or printed
+            row["current"] = bool(row["current"])
+            yield row
+
+
+def write_jsonl(engine: Engine, out: io.TextIOBase, *, all_versions: bool = False) -> int:
+    n = 0
+    for rep in reports(engine, all_versions=all_versions):
+        out.write(json.dumps(rep, ensure_ascii=False) + "\n")
+        n += 1
+    return n
+
+
+def write_csv(engine: Engine, out: io.TextIOBase, *, all_versions: bool = False) -> int:
+    """CSV for spreadsheets: `out` must be opened with encoding utf-8-sig so Excel reads Chinese."""
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(CELL_COLUMNS)
+    n = 0
+    for row in cell_rows(engine, all_versions=all_versions):
+        w.writerow([fmt(row[k]) for k in CELL_COLUMNS])
+        n += 1
+    return n
+
+
+def write_parquet(engine: Engine, path: str, *, all_versions: bool = False) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    string = pa.string()
+    schema = pa.schema([("report_id", pa.int64()), ("agency_id", pa.int64()), ("agency", string),
+                        ("province", string), ("city", string), ("county", string), ("year", pa.int32()),
+                        ("template", string), ("current", pa.bool_()), ("table", string), ("row", string),
+                        ("col", string), ("value", pa.float64()), ("raw", string), ("table_label", string),
+                        ("row_label", string), ("col_label", string)])
+    n = 0
+    rows = cell_rows(engine, all_versions=all_versions)
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        while chunk := list(islice(rows, ROWS_PER_PARQUET_BATCH)):
+            for row in chunk:
+                row["value"] = float(row["value"]) if row["value"] is not None else None
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            n += len(chunk)
+    return n
+
+
+@contextmanager
+def _text_out(path: str, encoding: str):
+    """A text stream on `path` written atomically (temp file, then rename), or on standard output for '-'."""
+    if path == "-":
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="", write_through=True)
+        try:
+            yield stream
+        finally:
+            stream.detach()
+        return
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding=encoding, newline="") as f:
+            yield f
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def run(args) -> int:
+    fmt_, out, every = args.format, args.out, args.all_versions
+    if fmt_ == "parquet" and out == "-":
+        print("nianbao export: parquet needs --out PATH", file=sys.stderr)
+        return 2
+    try:
+        engine = open_dataset(args.db)
+        if fmt_ == "parquet":
+            tmp = f"{out}.tmp{os.getpid()}"
+            try:
+                n = write_parquet(engine, tmp, all_versions=every)
+                os.replace(tmp, out)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+            what = "cells"
+        elif fmt_ == "csv":
+            with _text_out(out, "utf-8-sig") as f:
+                n = write_csv(engine, f, all_versions=every)
+            what = "cells"
+        else:
+            with _text_out(out, "utf-8") as f:
+                n = write_jsonl(engine, f, all_versions=every)
+            what = "reports"
+        engine.dispose()
+    except (DatabaseError, OSError) as e:
+        print(f"nianbao export: {e}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as e:
+        print(f"nianbao export: database error: {one_line(e)}", file=sys.stderr)
+        return 2
+    if out != "-":
+        print(f"nianbao export: {n} {what} → {out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,197 @@
+"""Format readers on documents built in the test with real tools: HTML, DOCX, PDF and DOC via LibreOffice, a scan."""
+import io
+
+import pytest
+
+from parsers.doc import convert_many, read_doc
+from parsers.docx import read_docx
+from parsers.html import read_html
+from parsers.model import Document, ParseError, TableBlock, TextBlock
+from parsers.pdf import read_pdf
+from parsers.sniff import DOC, DOCX, HTML, JPEG, PDF, PNG, TEXT, TIFF, sniff
+from tests.parsers.readers_samples import built, expected, loose, tables, texts
+
+KEYS = ["proactive", "requests", "review_litigation"]
+
+
+@pytest.fixture(scope="module")
+def s():
+    return built()
+
+
+def official(s):
+    return [expected(s["grids"][k]) for k in KEYS]
+
+
+# ---------------------------------------------------------------------------------------------- sniff
+
+def test_sniff_every_built_format(s):
+    assert sniff(s["docx"]) == DOCX
+    assert sniff(s["pdf"]) == PDF
+    assert sniff(s["doc"]) == DOC
+    assert sniff(s["html"].encode("utf-8")) == HTML
+    assert sniff(s["html"].encode("gb18030")) == HTML
+    assert sniff("第二十条第（一）项\n规章 | 0 | 0 | 0\n".encode("gbk")) == TEXT
+    from PIL import Image
+    for fmt, media in (("PNG", PNG), ("JPEG", JPEG), ("TIFF", TIFF)):
+        buf = io.BytesIO()
+        Image.new("L", (20, 20), 255).save(buf, format=fmt)
+        assert sniff(buf.getvalue()) == media
+
+
+# ----------------------------------------------------------------------------------------------- HTML
+
+def test_html_grids_rowspan_colspan_and_metadata(s):
+    d = read_html(s["html"].encode("utf-8"))
+    assert tables(d) == official(s)
+    assert d.title == "某某市某某区司法局2021年政府信息公开工作年度报告"
+    assert d.published == "2022-01-20"
+    lines = texts(d)
+    assert not any("栏目" in t or "首页" in t for t in lines), "page chrome leaked into the article"
+    # tables in place: each heading comes right before its table
+    kinds = [("T" if isinstance(b, TableBlock) else b.text[:2]) for b in d.blocks]
+    assert kinds[kinds.index("二、") + 1] == "T" and kinds[kinds.index("三、") + 1] == "T"
+
+
+@pytest.mark.parametrize("meta", ["utf-8", "gb2312", "iso-8859-1", None])
+def test_html_gbk_bytes_decode_whatever_meta_says(meta):
+    head = f'<meta http-equiv="Content-Type" content="text/html; charset={meta}">' if meta else ""
+    page = (f"<html><head>{head}<title>年报</title></head><body><div id='zoom'><p>二、主动公开政府信息情况</p>"
+            "<p>本年新收政府信息公开申请数量12件，依申请公开办理结果：予以公开8件。</p></div></body></html>")
+    d = read_html(page.encode("gbk"))
+    assert texts(d) == ["二、主动公开政府信息情况", "本年新收政府信息公开申请数量12件，依申请公开办理结果：予以公开8件。"]
+
+
+def test_html_utf8_bytes_with_gbk_meta():
+    page = ('<html><head><meta charset="gbk"></head><body><p>行政规范性文件</p><p>第二行<br>第三行</p>'
+            '<p>其他内容很多很多的文字以便正文识别其他内容很多很多的文字以便正文识别</p></body></html>')
+    d = read_html(page.encode("utf-8"))
+    assert texts(d)[:3] == ["行政规范性文件", "第二行", "第三行"]
+
+
+def test_html_content_found_without_known_container():
+    nav = "".join(f"<li><a href='/x{i}'>导航链接{i}</a></li>" for i in range(40))
+    body = "".join(f"<p>第{i}段：本机关严格落实政府信息公开条例，持续推进政务公开。</p>" for i in range(8))
+    page = f"<html><body><ul class='menu'>{nav}</ul><div class='c'><h1>某局年报</h1>{body}</div>" \
+           f"<div class='foot'><a href='/'>网站地图</a></div></body></html>"
+    d = read_html(page.encode("utf-8"))
+    assert texts(d)[0] == "某局年报" and len(texts(d)) == 9
+    assert d.title == "某局年报"
+
+
+def test_html_tables_as_images_warn():
+    page = ("<html><body><div class='TRS_Editor'><p>二、主动公开政府信息情况</p><p><img src='t1.png'></p>"
+            "<p>三、收到和处理政府信息公开申请情况</p><p><img src='t2.png'></p><p>" + "正文" * 40 +
+            "</p></div></body></html>")
+    d = read_html(page.encode("utf-8"))
+    assert not tables(d)
+    assert any("<img>" in w for w in d.warnings)
+
+
+def test_html_layout_table_is_walked_not_gridded():
+    inner = "<table border=1><tr><td>规章</td><td>3</td></tr><tr><td>行政规范性文件</td><td>5</td></tr></table>"
+    page = f"<html><body><table><tr><td><p>年报正文第一段，文字足够长，用于识别正文区域。</p>{inner}</td></tr></table></body></html>"
+    d = read_html(page.encode("utf-8"))
+    assert tables(d) == [[["规章", "3"], ["行政规范性文件", "5"]]]
+    assert texts(d) == ["年报正文第一段，文字足够长，用于识别正文区域。"]
+
+
+# ----------------------------------------------------------------------------------------------- DOCX
+
+def test_docx_merged_cells_expanded(s):
+    d = read_docx(s["docx"])
+    assert tables(d) == official(s)
+    t = texts(d)
+    assert t[0] == "某某市某某区司法局2021年政府信息公开工作年度报告"
+    assert t.index("二、主动公开政府信息情况") < t.index("三、收到和处理政府信息公开申请情况")
+    kinds = ["T" if isinstance(b, TableBlock) else b.text for b in d.blocks]
+    assert kinds[kinds.index("三、收到和处理政府信息公开申请情况") + 1] == "T"
+
+
+# ------------------------------------------------------------------------------------------------ PDF
+
+def _tables_by_section(d: Document) -> dict[str, list]:
+    """Rows of every table under each section heading, continuation tables concatenated."""
+    out: dict[str, list] = {}
+    current = None
+    for b in d.blocks:
+        if isinstance(b, TextBlock) and b.text[:2] in ("二、", "三、", "四、", "五、"):
+            current = b.text[:2]
+        elif isinstance(b, TableBlock) and current:
+            out.setdefault(current, []).extend(b.rows)
+    return out
+
+
+def test_pdf_from_docx_grids(s):
+    d = read_pdf(s["pdf"])
+    assert d.pages >= 3 and not d.warnings
+    got = _tables_by_section(d)
+    for heading, truth in zip(("二、", "三、", "四、"), official(s)):
+        assert loose(got[heading]) == loose(truth), heading
+    # the vertical row header is printed one character per line, and keeps its line breaks
+    header = next(r[0] for r in got["三、"] if r[0].startswith("三"))
+    assert header.replace("\n", "") == "三、本年度办理结果" and header.count("\n") >= 5
+    # page footers ("- 2 -") are not text of the report, even where they fall mid-table
+    assert not any(t.strip("- ").isdigit() for t in texts(d))
+    # narrative lines wrapped by the page are joined into paragraphs
+    assert any(len(t) > 150 for t in texts(d))
+
+
+def test_pdf_table_split_by_page_break_stays_in_order(s):
+    d = read_pdf(s["pdf"])
+    heading = next(i for i, b in enumerate(d.blocks) if isinstance(b, TextBlock) and b.text.startswith("二、"))
+    following = []
+    for b in d.blocks[heading + 1:]:
+        if isinstance(b, TextBlock):
+            break
+        following.append(b)
+    assert len(following) >= 2, "the sample's first table is expected to cross a page break"
+    assert loose([r for t in following for r in t.rows]) == loose(expected(s["grids"]["proactive"]))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_scan_read_through_ocr(s):
+    d = read_pdf(s["scan"])
+    assert any("OCR used" in w for w in d.warnings)
+    got = _tables_by_section(d)
+    truth = official(s)[1]
+    rows = got["三、"]
+    assert len(rows) == len(truth) and all(len(r) == len(truth[0]) for r in rows)
+    numbers = [(r, c) for r, row in enumerate(truth) for c, v in enumerate(row) if v.isdigit()]
+    right = sum(rows[r][c] == truth[r][c] for r, c in numbers)
+    assert right >= 0.95 * len(numbers), f"{right}/{len(numbers)} numeric cells read right"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_image_read_through_ocr(s):
+    import pypdfium2 as pdfium
+
+    page = pdfium.PdfDocument(s["pdf"])[0]
+    image = page.render(scale=2).to_pil()
+    buf = io.BytesIO()
+    image.crop((0, 0, image.width, image.height // 4)).save(buf, format="PNG")
+    from parsers.ocr import read_image
+    d = read_image(buf.getvalue())
+    assert d.media_type == "image/png"
+    assert any("总体情况" in t for t in texts(d))
+
+
+# ------------------------------------------------------------------------------------------- DOC/WPS
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_doc_through_libreoffice(s):
+    d = read_doc(s["doc"])
+    assert d.media_type == DOC
+    assert tables(d) == official(s)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_doc_batch_in_one_run(s):
+    results = convert_many([s["doc"], b"not a word file at all", s["doc"]])
+    assert isinstance(results[0], Document) and isinstance(results[2], Document)
+    assert isinstance(results[1], ParseError) and "\n" not in str(results[1])
+    assert tables(results[2]) == official(s)

@@ -1,0 +1,290 @@
+"""The template matcher: random reports that satisfy the checks, rendered in every flattened layout
+and as a merged-cell grid, parse back to the same cells; label variants map to the canonical keys."""
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from parsers import labels as L
+from parsers.core import build_report
+from parsers.model import Document, TableBlock, TextBlock
+from parsers.template import classify, match, readings
+
+REQ_COLS = L.REQUESTS_COLS
+REQ_HEADER = [
+    ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "", "", "申请人情况", "", "", "", "", "", ""],
+    ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+    ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
+]
+REQ_ROWS = [
+    ("new_received", ["一、本年新收政府信息公开申请数量"]),
+    ("carried_over", ["二、上年结转政府信息公开申请数量"]),
+    ("granted", ["三、本年度办理结果", "（一）予以公开"]),
+    ("partially_granted", ["", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"]),
+    ("denied_state_secret", ["", "（三）不予公开", "1.属于国家秘密"]),
+    ("denied_prohibited_by_law", ["", "", "2.其他法律行政法规禁止公开"]),
+    ("denied_security_stability", ["", "", "3.危及“三安全一稳定”"]),
+    ("denied_third_party", ["", "", "4.保护第三方合法权益"]),
+    ("denied_internal_affairs", ["", "", "5.属于三类内部事务信息"]),
+    ("denied_process_info", ["", "", "6.属于四类过程性信息"]),
+    ("denied_enforcement_file", ["", "", "7.属于行政执法案卷"]),
+    ("denied_query_service", ["", "", "8.属于行政查询事项"]),
+    ("unable_not_held", ["", "（四）无法提供", "1.本机关不掌握相关政府信息"]),
+    ("unable_needs_creation", ["", "", "2.没有现成信息需要另行制作"]),
+    ("unable_unclear", ["", "", "3.补正后申请内容仍不明确"]),
+    ("declined_petition", ["", "（五）不予处理", "1.信访举报投诉类申请"]),
+    ("declined_repeated", ["", "", "2.重复申请"]),
+    ("declined_publication", ["", "", "3.要求提供公开出版物"]),
+    ("declined_excessive", ["", "", "4.无正当理由大量反复申请"]),
+    ("declined_confirmation", ["", "", "5.要求行政机关确认或重新出具已获取信息"]),
+    ("other_no_correction", ["", "（六）其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"]),
+    ("other_no_fee", ["", "", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"]),
+    ("other_other", ["", "", "3.其他"]),
+    ("other", ["", "（六）其他处理"]),
+    ("total_handled", ["", "（七）总计"]),
+    ("carried_forward", ["四、结转下年度继续办理"]),
+]
+PRO_2021 = [
+    ("第二十条第（一）项", ["本年制发件数", "本年废止件数", "现行有效件数"], ["issued", "repealed", "in_force"],
+     [("regulations", "规章"), ("normative_documents", "行政规范性文件")]),
+    ("第二十条第（五）项", ["本年处理决定数量"], ["decisions"], [("licensing", "行政许可")]),
+    ("第二十条第（六）项", ["本年处理决定数量"], ["decisions"], [("punishment", "行政处罚"), ("coercion", "行政强制")]),
+    ("第二十条第（八）项", ["本年收费金额（单位：万元）"], ["amount_10k_yuan"], [("fees", "行政事业性收费")]),
+]
+PRO_2019 = [
+    ("第二十条第（一）项", ["本年新制作数量", "本年新公开数量", "对外公开总数量"], ["made", "published", "total_published"],
+     [("regulations", "规章"), ("normative_documents", "规范性文件")]),
+    ("第二十条第（五）项", ["上一年项目数量", "本年增/减", "处理决定数量"], ["previous_items", "change", "decisions"],
+     [("licensing", "行政许可"), ("other_services", "其他对外管理服务事项")]),
+    ("第二十条第（六）项", ["上一年项目数量", "本年增/减", "处理决定数量"], ["previous_items", "change", "decisions"],
+     [("punishment", "行政处罚"), ("coercion", "行政强制")]),
+    ("第二十条第（八）项", ["上一年项目数量", "本年增/减"], ["previous_items", "change"], [("fees", "行政事业性收费")]),
+    ("第二十条第（九）项", ["采购项目数量", "采购总金额"], ["items", "amount"], [("procurement", "政府集中采购")]),
+]
+REVIEW_HEADER = [
+    ["行政复议", "", "", "", "", "行政诉讼"] + [""] * 9,
+    ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "", "", "", "", "复议后起诉", "", "", "", ""],
+    [""] * 5 + ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
+]
+
+
+def make_report(rnd: random.Random, fmt: str) -> dict:
+    """Cell values satisfying every check of template.md."""
+    keys = [k for k, _ in REQ_ROWS]
+    results = [k for k in L.REQUESTS_RESULT_ROWS if (k == "other") == (fmt == "2019")
+               and not (fmt == "2019" and k in L.REQUESTS_SPLIT_OTHER)]
+    req = {k: {} for k in keys if k in results or k in ("new_received", "carried_over", "total_handled", "carried_forward")}
+    for col in L.REQUESTS_APPLICANTS:
+        for k in results:
+            req[k][col] = rnd.choice([0, 0, 0, rnd.randint(0, 40)])
+        handled = sum(req[k][col] for k in results)
+        req["total_handled"][col] = handled
+        req["carried_forward"][col] = rnd.randint(0, 5)
+        req["carried_over"][col] = rnd.randint(0, handled + req["carried_forward"][col])
+        req["new_received"][col] = handled + req["carried_forward"][col] - req["carried_over"][col]
+    for row in req.values():
+        row["total"] = sum(row[c] for c in L.REQUESTS_APPLICANTS)
+    pro = {}
+    for _, _, cols, rows in (PRO_2021 if fmt == "2021" else PRO_2019):
+        for key, _ in rows:
+            pro[key] = {c: rnd.randint(-20, 20) if c == "change" else rnd.randint(0, 300) for c in cols}
+    rev = {}
+    for key, _ in L.REVIEW_ROWS:
+        rev[key] = {c: rnd.randint(0, 9) for c in L.REVIEW_COLS[:-1]}
+        rev[key]["total"] = sum(rev[key].values())
+    return {"requests": req, "proactive": pro, "review_litigation": rev}
+
+
+def expected_cells(rep):
+    return {(t, r, c): v for t, rows in rep.items() for r, cols in rows.items() for c, v in cols.items()}
+
+
+def grids(rep, fmt, blank_zero=False, subtotal=False):
+    """The three tables as grids with the official merged cells (covered positions "")."""
+    fmt_rows = PRO_2021 if fmt == "2021" else PRO_2019
+    pro = []
+    for caption, heads, cols, rows in fmt_rows:
+        pro.append([caption, "", "", ""])
+        pro.append(["信息内容"] + heads + [""] * (3 - len(heads)))
+        for key, label in rows:
+            pro.append([label] + [str(rep["proactive"][key][c]) for c in cols] + [""] * (3 - len(cols)))
+    header = [list(r) for r in REQ_HEADER]
+    if subtotal:
+        for i, r in enumerate(header):
+            r.insert(9, "小计" if i == 2 else "")
+    req = header
+    for key, parts in REQ_ROWS:
+        if key not in rep["requests"]:
+            continue
+        vals = rep["requests"][key]
+        cells = [("" if blank_zero and vals[c] == 0 and c != "total" else str(vals[c])) for c in REQ_COLS]
+        if subtotal:
+            cells.insert(6, str(sum(vals[c] for c in L.REQUESTS_APPLICANTS[1:])))
+        req.append((parts + ["", "", ""])[:3] + cells)
+    rev = [list(r) for r in REVIEW_HEADER]
+    rev.append([str(rep["review_litigation"][k][c]) for k, _ in L.REVIEW_ROWS for c in L.REVIEW_COLS])
+    return pro, req, rev
+
+
+def document(tables_text):
+    pro, req, rev = tables_text
+    return "\n".join(["2022年某某县司法局政府信息公开工作年度报告", "一、总体情况", "我局认真落实条例。",
+                      "二、主动公开政府信息情况", pro, "三、收到和处理政府信息公开申请情况", req,
+                      "四、政府信息公开行政复议、行政诉讼情况", rev, "五、存在的主要问题及改进情况", "问题不少。",
+                      "六、其他需要报告的事项", "无。"])
+
+
+def pipe_style(grid):
+    return "\n".join(" | ".join(c for c in row if c) + " | " + "|" * 3 for row in grid)
+
+
+def tab_style(grid):
+    lines = []
+    for i, row in enumerate(grid):
+        line = "\t".join(row)
+        if "部分公开" in line:     # a label wrapping onto the next line, then a page break and footer
+            line = line.replace("不计其他情形）", "")
+            lines += [line, "\t不计其他情形）", "", "- 4 -", ""]
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def cell_style(grid):
+    out = []
+    for row in grid:
+        out += ["\t" + c if len(c) != 4 or c not in ("结果纠正", "尚未审结") else "\t" + "\n".join(c) for c in row]
+        out.append("")
+    return "\n".join(out)
+
+
+def flat_style(grid, bar=False):
+    cells = [c for row in grid for c in row if c]
+    return ("\n|\n" if bar else "\n").join(cells)
+
+
+TEXT_STYLES = {"pipe": pipe_style, "tab": tab_style, "cell": cell_style, "flat": flat_style,
+               "flat_bar": lambda g: flat_style(g, bar=True)}
+
+
+def parse_text(text: str):
+    from parsers import parse
+    return parse(text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("style", sorted(TEXT_STYLES))
+@pytest.mark.parametrize("fmt", ["2021", "2019"])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**6))
+def test_text_layouts_round_trip(style, fmt, seed):
+    rep = make_report(random.Random(seed), fmt)
+    render = TEXT_STYLES[style]
+    report = parse_text(document([render(g) for g in grids(rep, fmt)]))
+    got = {(c.table, c.row, c.col): c.value for c in report.cells}
+    assert got == expected_cells(rep)
+    assert report.template == fmt and report.tables["requests"] == fmt
+    assert all(c.ok for c in report.checks if c.rule != "body_new_received")
+
+
+@pytest.mark.parametrize("subtotal", [False, True])
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10**6), fmt=st.sampled_from(["2021", "2019"]))
+def test_merged_grid_blank_cells_and_subtotal(subtotal, seed, fmt):
+    rep = make_report(random.Random(seed), fmt)
+    pro, req, rev = grids(rep, fmt, blank_zero=True, subtotal=subtotal)
+    doc = Document([TextBlock("三、收到和处理政府信息公开申请情况"), TableBlock(pro), TableBlock(req),
+                    TableBlock(rev)], media_type="text/html")
+    report = build_report(doc)
+    want = expected_cells(rep)
+    for cell in report.cells:
+        key = (cell.table, cell.row, cell.col)
+        if cell.raw == "":        # a blank printed cell is null, never a guessed 0
+            assert cell.value is None and want[key] == 0
+        else:
+            assert cell.value == want[key]
+    assert {(c.table, c.row, c.col) for c in report.cells} == set(want)
+
+
+def test_extra_value_row_resolved_by_checks():
+    """(六) printing 8 numbers for 7 columns: only the reading that drops the stray one passes."""
+    rep = make_report(random.Random(3), "2019")
+    rep["requests"]["other"] = dict(zip(REQ_COLS, [2, 1, 0, 0, 0, 0, 3]))
+    for col in REQ_COLS:
+        rows = [r for r in rep["requests"] if r in L.REQUESTS_RESULT_ROWS]
+        rep["requests"]["total_handled"][col] = sum(rep["requests"][r][col] for r in rows)
+        rep["requests"]["new_received"][col] = (rep["requests"]["total_handled"][col]
+                                                + rep["requests"]["carried_forward"][col]
+                                                - rep["requests"]["carried_over"][col])
+    pro, req, rev = grids(rep, "2019")
+    text = tab_style(req).replace("（六）其他处理\t\t2\t", "（六）其他处理\t\t9\t2\t")
+    assert "\t9\t2\t" in text
+    report = parse_text(document([tab_style(pro), text, tab_style(rev)]))
+    assert [report.cell("requests", "other", c).value for c in REQ_COLS] == [2, 1, 0, 0, 0, 0, 3]
+    assert any("requests.other" in w for w in report.warnings)
+
+
+def test_ambiguous_row_left_null_with_warning():
+    """A short row whose missing cell no check can place: the uncertain cells are null."""
+    lines = ["信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |", "规章 | 5 | 7 |"]
+    report = parse_text("\n".join(lines))
+    values = [report.cell("proactive", "regulations", c).value for c in ("issued", "repealed", "in_force")]
+    assert values == [None, None, None]
+    assert any("proactive.regulations" in w and "null" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("label,key", [
+    ("（二）部分公开(区分处理的,只计这一情形,不计其他情形)", "partially_granted"),
+    ("3、危及\"三安全一稳定\"", "denied_security_stability"),
+    ("5．属于三类内部事务", "denied_internal_affairs"),
+    ("信息 6. 属于四类过程性信息", "denied_process_info"),
+    ("三\n、\n本\n年\n度\n办\n理\n结\n果（一）予以公开", "granted"),
+    ("(六)其他处理", "other"),
+    ("3.其他", "other_other"),
+    ("(七)总计", "total_handled"),
+])
+def test_requests_label_variants(label, key):
+    i = L.first_in_order(L.norm(label), L.REQUESTS_ROWS, 2)
+    assert L.REQUESTS_ROWS[i][0] == key
+
+
+@pytest.mark.parametrize("label,key", [
+    ("规章:地方行政规章指省、自治区、直辖市人民政府制定的规章", "regulations"),
+    ("规范性文件（行政机关制定发布的，涉及规章的文件）", "normative_documents"),
+    ("行政  许可", "licensing"),
+    ("其他对外管理服务事项", "other_services"),
+])
+def test_proactive_row_variants(label, key):
+    assert L.earliest(L.norm(label), L.PROACTIVE_ROWS) == key
+
+
+@pytest.mark.parametrize("header,key,fmt", [
+    ("本年发件", "issued", "2021"),
+    ("现行有效件", "in_force", "2021"),
+    ("现行有效件数 (历史累计)", "in_force", "2021"),
+    ("上一年项目数量(指2019年事项数)", "previous_items", "2019"),
+    ("本年增/减", "change", "2019"),
+    ("本年收费金额（单位：万元）", "amount_10k_yuan", "2021"),
+    ("采购总金额", "amount", "2019"),
+])
+def test_proactive_column_variants(header, key, fmt):
+    hit = next((k, f) for k, p, f in L.PROACTIVE_COLS if p.search(L.norm(header)))
+    assert hit == (key, fmt)
+
+
+def test_caption_without_second_di_and_hybrid_table():
+    rows = [["第二十条(一)项"], ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+            ["规章", "1", "2", "3"], ["第二十条第(五)项"], ["信息内容", "本年处理决定数量"], ["行政许可", "+(0) -(0)"]]
+    m = match([TableBlock(rows)])
+    assert m.tables["proactive"] == "2019"
+    assert {(c.row, c.col): c.value for c in m.cells} == {
+        ("regulations", "made"): 1, ("regulations", "published"): 2, ("regulations", "total_published"): 3,
+        ("licensing", "decisions"): 0}
+    assert any("hybrid" in w for w in m.warnings)
+
+
+def test_readings_enumerate_and_position_map():
+    row = classify(["(六)其他处理", "0", "1", "2"])
+    assert len(readings(row, 2)) == 3
+    row = classify(["一、本年新收", "", "", "5", "", "7"])
+    assert [p.value for p in readings(row, 3, [3, 4, 5])[0]] == [5, None, 7]
+    assert [p.raw for p in readings(classify(["x", "0 0", "1"]), 3)[0]] == ["0", "0", "1"]

@@ -1,0 +1,49 @@
+"""Run records: RunStats writes crawl_runs and site_runs; fetch errors are stored; `nianbao status`."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from crawler.items import CrawlErrorItem
+from nianbao.cli import main
+from pipelines.runstats import RunStats
+from tests.pipelines.conftest import item, rows
+
+
+def test_runstats_and_fetch_errors_and_status(chain_factory, db_url, capsys):
+    chain = chain_factory(parse=True)
+    crawler = chain.crawler
+    ext = RunStats(crawler, db_url, None)
+    spider = SimpleNamespace(name="reports", site_id="hongze")
+    ext.spider_opened(spider)
+    run_id = crawler.stats.get_value("nianbao/run_id")
+    assert run_id
+    err = CrawlErrorItem(site="hongze", url="http://hz.test/gone.pdf", status=404, error="HTTP 404")
+    chain.store.process_item(err)
+    ext.item_seen(err)
+    doc = item(b"\x00 unreadable", "http://hz.test/a.bin", media_type=None)
+    chain.feed(doc)
+    ext.item_seen(doc)
+    crawler.stats.set_value("response_received_count", 5)
+    ext.spider_closed(spider, "finished")
+
+    (site,) = rows(db_url, "SELECT * FROM site_runs")
+    assert (site.run_id, site.site, site.pages, site.documents, site.errors, site.finish_reason, site.status) == (
+        run_id, "hongze", 5, 1, 1, "finished", "failing")
+    assert rows(db_url, "SELECT status FROM crawl_runs")[0].status == "failed"
+    (fe,) = rows(db_url, "SELECT run_id, status, error FROM fetch_errors")
+    assert (fe.run_id, fe.status, fe.error) == (run_id, 404, "HTTP 404")
+
+    assert main(["status", "--db", db_url]) == 0
+    out = capsys.readouterr().out
+    assert f"run {run_id}" in out and "hongze" in out and "failing" in out
+
+
+def test_status_on_an_empty_dataset(db_url, capsys):
+    assert main(["status", "--db", db_url]) == 0
+    assert "No crawl runs" in capsys.readouterr().out
+
+
+def test_status_with_an_unusable_database_is_one_line(capsys):
+    assert main(["status", "--db", "mysql://nowhere/x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nianbao status:") and err.count("\n") == 1

