@@ -63,7 +63,9 @@ def worker(job: dict) -> None:
     docs = sum(c.stats.get_value("nianbao/documents/page", 0) + c.stats.get_value("nianbao/documents/attachment", 0)
                for c in crawlers)
     requests = sum(c.stats.get_value("downloader/request_count", 0) for c in crawlers)
-    print(json.dumps({"documents": docs, "requests": requests}))
+    slowest = {c.spider.name if job["mode"] == "bare" else c.spider.site_id:
+               round(c.stats.get_value("elapsed_time_seconds", 0), 1) for c in crawlers}
+    print(json.dumps({"documents": docs, "requests": requests, "per_crawler_seconds": slowest}))
 
 
 def measure(job: dict) -> dict:
@@ -119,7 +121,8 @@ def main() -> int:
                 m = measure(job)
                 m["rate"] = m["documents"] / m["seconds"]
                 print(f"round {r + 1} {mode:4}: {m['documents']} documents, {m['requests']} requests, "
-                      f"{m['seconds']:.1f} s, {m['rate']:.0f} documents/s, peak RSS {m['rss_mb']:.0f} MB")
+                      f"{m['seconds']:.1f} s, {m['rate']:.0f} documents/s, peak RSS {m['rss_mb']:.0f} MB; "
+                      f"seconds per spider {m['per_crawler_seconds']}")
                 if mode not in best or m["rate"] > best[mode]["rate"]:
                     best[mode] = m
         ratio = best["ours"]["rate"] / best["bare"]["rate"]

@@ -130,7 +130,7 @@ def find_or_create(conn: Connection, key: AgencyKey, printed: str) -> int:
     """The agency's id (created if new); the printed spelling is recorded as an alias."""
     agency_id = conn.execute(select(Agency.id).where(Agency.key == key.key)).scalar()
     if agency_id is None:
-        agency_id = conn.execute(insert(Agency).values(
+        agency_id = conn.execute(insert(Agency.__table__).values(
             key=key.key, name=key.name, province=key.province, city=key.city, county=key.county,
             code=key.code, level=key.level, region_source=key.region_source, created_at=utcnow(),
         ).returning(Agency.id)).scalar_one()
@@ -140,5 +140,5 @@ def find_or_create(conn: Connection, key: AgencyKey, printed: str) -> int:
     alias = clean(printed)
     if not conn.execute(select(AgencyAlias.alias).where(AgencyAlias.agency_id == agency_id,
                                                         AgencyAlias.alias == alias)).first():
-        conn.execute(insert(AgencyAlias).values(agency_id=agency_id, alias=alias))
+        conn.execute(insert(AgencyAlias.__table__).values(agency_id=agency_id, alias=alias))
     return agency_id

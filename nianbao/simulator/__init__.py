@@ -17,7 +17,13 @@ net.errors         {URL: kind}: linked URLs a crawler may request but must recor
 net.offsite_hosts  {IP}: hosts that must receive no request
 net.log            [(host_ip, method, path_with_query, status)] for every request served (thread-safe appends)
 net.reports        [(site_id, SampleReport, [URLs where it is published])]: ground truth
-net.url(site_id, path)
+net.redirects       {linked URL: redirect target} (Hanweb downfile.jsp → /attach/0/…)
+net.url(site_id, path); net.requests_to(host_ip) -> the log entries of one host; net.port
+
+Site-level oddities are added to SampleReport.perturb: "no_year_title", "table_image" (values not
+recoverable from the page), "corrected" (the 更正版 of another report in net.reports).
+Attachments (PDF/DOCX/DOC) are rendered once per distinct sample and cached on disk ($NIANBAO_SIM_CACHE,
+default <tmp>/nianbao-simulator); at scale > 1 attachment reports reuse a pool of 16 samples per file kind.
 """
 from __future__ import annotations
 

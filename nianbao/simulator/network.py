@@ -139,7 +139,7 @@ class Network:
             if families is not None and fam not in families:
                 continue
             site = cls(id=cls.SITE_ID, name=cls.NAME, region=dict(cls.REGION), ip=f"127.0.0.{FIRST_IP + i}",
-                       content=content, rng=random.Random(f"{seed}:{fam}"), scale=scale, family=fam,
+                       content=content, rng=random.Random(f"{seed}:{fam}"), scale=scale,
                        start_path=cls.START, render=cls.RENDER, shared=shared)
             site.build()
             self._sites.append(site)

@@ -88,6 +88,7 @@ class SiteServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = False
+    request_queue_size = 128  # bursts of concurrent connections must not wait on SYN retransmits
 
     def __init__(self, addr, handle: Handler, log: list, lock: threading.Lock):
         self.handle = handle

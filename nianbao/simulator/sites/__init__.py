@@ -13,7 +13,9 @@ from typing import Callable
 from ..server import Handler, Request, Response
 
 ROBOTS = "User-agent: *\nDisallow: /search/\nDisallow: /admin/\nAllow: /\n"
-YEARS = range(2017, 2025)
+# pages linked by the portal chrome of every page (navigation bars): plain 200 pages with no reports
+CHROME_PATHS = {"/zwgk/": "政务公开", "/zwfw/": "政务服务", "/hdjl/": "互动交流", "/zwgk/zfxxgknb/": "政府信息公开年报",
+                "/zfxxgk/": "政务公开"}
 
 
 @dataclass
@@ -46,7 +48,6 @@ class Site:
     content: object                       # network.Content: samples, pages, PDF/DOCX/DOC bytes
     rng: random.Random
     scale: float = 1.0
-    family: str = ""
     start_path: str = "/"
     render: bool = False
     base: str = ""                        # http://ip:port, set by the network after binding
@@ -81,6 +82,11 @@ class Site:
             return Response(200, body() if callable(body) else body, content_type, **kw)
         self.routes[path] = serve
 
+    def plain(self, *paths: str) -> None:
+        """Navigation pages that exist but hold nothing of interest."""
+        for path in paths:
+            self.static(path, page(self.name, "<p>栏目内容</p>").encode(), "text/html; charset=utf-8")
+
     def redirect(self, path: str, target: str, status: int = 302) -> None:
         self.routes[path] = lambda req: Response(status, b"", None, [("Location", target)])
 
@@ -102,6 +108,8 @@ class Site:
         if handler is None:
             if req.path == "/":
                 return Response(200, self.home().encode())
+            if req.path in CHROME_PATHS:
+                return Response(200, page(CHROME_PATHS[req.path], "<p>栏目建设中</p>").encode())
             return not_found()
         return handler(req)
 

@@ -19,6 +19,7 @@ DEPTS = [("xwsjkj", "衡南县卫生健康局"), ("sfj", "衡南县司法局"), 
          ("czj", "衡南县财政局"), ("nyncj", "衡南县农业农村局"), ("swj", "衡南县商务局")]
 TOWNS = [("dlx", "衡南县大垅乡人民政府"), ("tpz", "衡南县太平镇人民政府"), ("yhz", "衡南县云集街道办事处")]
 IFRAME_DEPT = "sfj"
+SEARCH = "/search/?q=%E5%B9%B4%E6%8A%A5"  # 年报; disallowed by robots.txt
 HTML = "text/html; charset=utf-8"
 TYPES = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "doc": "application/msword", "wps": "application/octet-stream", "pdf": "application/pdf"}
@@ -89,6 +90,7 @@ class CountyPortal(Site):
             self.static(f"/images/nb/table{i}.png", png, "image/png")
         self.static("/images/tj.png", png, "image/png")
         self.redirect("/zfxxgk/", "/zfxxgk/index.html")
+        self.plain("/zwdt/index.html", "/bsfw/index.html", "/zfxxgk/fdzdgknr/index.html")
         self.redirect(ROOT, ROOT + "index.html")
         self.static("/zfxxgk/index.html", page("政府信息公开_衡南县人民政府", (
             '<ul class="gk-nav"><li><a href="/zfxxgk/zfxxgkzn/index.html">政府信息公开指南</a></li>'
@@ -99,7 +101,7 @@ class CountyPortal(Site):
                             ("/zfxxgk/zfxxgkzd/index.html", "衡南县政府信息公开制度")):
             self.static(path, page(title, f"<p>{title}</p>").encode(), HTML)
             self.forbidden.add(path)
-        self.forbidden.add("/search/?q=年报")
+        self.forbidden.add(SEARCH)
         self.offsite.add(ROOT + "index.html")
 
     # ---- building blocks ---------------------------------------------------------------------------
@@ -170,7 +172,7 @@ class CountyPortal(Site):
         return page(COUNTY, (
             '<ul class="nav"><li><a href="/">首页</a></li><li><a href="/zwdt/index.html">政务动态</a></li>'
             '<li><a href="/zfxxgk/index.html">政府信息公开</a></li><li><a href="/bsfw/index.html">办事服务</a></li>'
-            '</ul>\n<form action="/search/"><input name="q"></form><a href="/search/?q=年报">年报搜索</a>\n'
+            f'</ul>\n<form action="/search/"><input name="q"></form><a href="{SEARCH}">年报搜索</a>\n'
             f'<div class="links">友情链接:<a href="{self.mirror_base}{ROOT}index.html">衡南县政府信息公开年报(镜像)</a>'
             '</div>')).encode()
 

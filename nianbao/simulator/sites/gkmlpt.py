@@ -5,7 +5,7 @@ import json
 from functools import partial
 
 from ..server import Request, Response
-from . import Entry, Site, attachment_block, inject, page
+from . import Site, attachment_block, inject, page
 
 SID = "755019"
 CAT = 2656        # 政府信息公开年报

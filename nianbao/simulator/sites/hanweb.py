@@ -34,7 +34,7 @@ class HanwebJpage(Site):
 
     def build(self) -> None:
         self.records: list[Entry] = []
-        self.annual: dict[str, object] = {}  # fbtime -> the district government's own report
+        self.annual: dict[str, tuple] = {}   # fbtime -> (the district government's own report, publication index)
         self.files: dict[str, tuple] = {}    # downfile name -> (sample | None, Content-Disposition)
         artid = 2255700
         n = self.count(24)

@@ -74,6 +74,7 @@ class TrsPageDiv(Site):
         self.static("/hcxxxgk/hc1550/guide.shtml", page("会昌县政府信息公开指南", "<p>指南正文</p>").encode(),
                     "text/html; charset=utf-8")
         self.forbidden.add("/hcxxxgk/hc1550/guide.shtml")
+        self.plain("/hczx/index.shtml", "/hcxxxgk/hc1556/list.shtml")
 
     def home(self) -> str:
         return page(self.name, '<ul class="nav"><li><a href="/">首页</a></li><li><a href="/hcxxxgk/index.shtml">'
