@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 8, "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": True,
             "DOWNLOAD_MAXSIZE": 20 * 1024 * 1024, "ITEM_PIPELINES": {}, "EXTENSIONS": {},
-            "TELNETCONSOLE_ENABLED": False}
+            "TELNETCONSOLE_ENABLED": False, "NIANBAO_DB": None}
 
 
 def worker(job: dict) -> None:
@@ -82,13 +82,15 @@ def measure(job: dict) -> dict:
     if status != 0:
         raise SystemExit(f"{job['mode']} crawl failed with status {status}")
     result = json.loads(out.decode().strip().splitlines()[-1])
-    return {**result, "seconds": elapsed, "rss_mb": usage.ru_maxrss / 1024}
+    # the rate counts crawl time (the slowest spider's engine time), not interpreter start-up
+    crawl_seconds = max(result["per_crawler_seconds"].values())
+    return {**result, "seconds": crawl_seconds, "wall": elapsed, "rss_mb": usage.ru_maxrss / 1024}
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scale", type=float, default=20.0)
-    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--pipelines", action="store_true", help="our crawl also runs the storage pipelines")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -121,7 +123,7 @@ def main() -> int:
                 m = measure(job)
                 m["rate"] = m["documents"] / m["seconds"]
                 print(f"round {r + 1} {mode:4}: {m['documents']} documents, {m['requests']} requests, "
-                      f"{m['seconds']:.1f} s, {m['rate']:.0f} documents/s, peak RSS {m['rss_mb']:.0f} MB; "
+                      f"{m['seconds']:.1f} s crawling ({m['wall']:.1f} s with start-up), {m['rate']:.0f} documents/s, peak RSS {m['rss_mb']:.0f} MB; "
                       f"seconds per spider {m['per_crawler_seconds']}")
                 if mode not in best or m["rate"] > best[mode]["rate"]:
                     best[mode] = m

@@ -78,8 +78,10 @@ def sniff_media(data: bytes) -> str | None:
     from parsers.model import ParseError
     from parsers.sniff import sniff
 
+    # only ZIP and OLE2 containers need the whole file; text and PDF are told from the first bytes
+    whole = data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"))
     try:
-        return sniff(data)
+        return sniff(data if whole else data[:2048])
     except ParseError:  # the parser refuses workbooks it cannot read, but they are still documents
         if data.startswith(b"PK\x03\x04") and b"xl/workbook" in data:
             return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

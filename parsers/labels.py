@@ -103,6 +103,8 @@ REQUESTS_COL_LABELS = _compile([
     ("total", r"^总计$"),
 ])
 
+REQUESTS_HEADER = re.compile(r"勾稽关系|申请人情况|法人或其他组织")
+
 # --- 表四 review_litigation ---------------------------------------------------------------
 REVIEW_ROWS = _compile([
     ("review", r"^行政复议$"),

@@ -102,7 +102,7 @@ def agency_from_title(title: str | None) -> str | None:
     if m and AGENCY_SUFFIX.search(m[1]) or m and _division_only(m[1]):
         return _agency_name(m[1])
     m = re.match(r"^(?:(?:19|20)\d{2}年度?)?(.+?)(?:关于)?(?:政府|政务)?信息公开", title)
-    if m and (AGENCY_SUFFIX.search(m[1]) or _division_only(m[1])):
+    if m and (len(m[1]) >= 4 and AGENCY_SUFFIX.search(m[1]) or _division_only(m[1])):
         return _agency_name(m[1])
     return None
 

@@ -82,12 +82,44 @@ def readings(row: Row, ncols: int, positions: list[int] | None = None) -> list[R
     return out
 
 
+def attach_labels(items: list[tuple[Row, str]], find) -> list[tuple[Row, int | None, str]]:
+    """Each data row with the label key it matches; label-only rows join the row they continue.
+
+    `items` holds every row with its label text; `find(text, start)` gives a pattern index or None.
+    A label may wrap onto rows after its numbers ("5.属于三类内部事务" / "信息") or before them;
+    label-only rows go to the row before unless only the next row's label needs them.
+    """
+    pre, data = "", []                         # data: [row, own label, label-only text after it]
+    for row, text in items:
+        if row.values:
+            data.append([row, text, ""])
+        elif data:
+            data[-1][2] += text
+        else:
+            pre += text
+    out, carry, start = [], pre, 0
+    for i, (row, own, after) in enumerate(data):
+        found, label = find(carry + own, start), carry + own
+        longer = find(label + after, start) if after else None
+        if longer is not None and (found is None or longer < found):   # "2.其他" + "法律行政法规禁止公开"
+            found, label, carry = longer, label + after, ""
+        elif found is None:
+            carry = ""
+        else:
+            nxt = data[i + 1][1] if i + 1 < len(data) else None
+            needed = nxt is not None and find(nxt, found + 1) is None and find(after + nxt, found + 1) is not None
+            carry = after if needed else ""
+        if found is not None:
+            start = found + 1
+        out.append((row, found, label))
+    return out
+
+
 @dataclass
 class Table:
     """What the matcher read of one report table, before the readings are settled."""
     name: str
     candidates: dict[str, tuple[list[str], list[Reading]]] = field(default_factory=dict)
-    pending: str = ""
     warnings: list[str] = field(default_factory=list)
 
     def put(self, key: str, cols: list[str], reads: list[Reading], label: str) -> None:
@@ -103,32 +135,33 @@ class Table:
 class Proactive(Table):
     def __init__(self):
         super().__init__("proactive")
-        self.cols: list[tuple[str, int]] = []
         self.formats: list[str] = []
 
-    def feed(self, row: Row) -> None:
-        header = []
-        for pos, label in row.labels:
-            for key, pattern, fmt in L.PROACTIVE_COLS:
-                if pattern.search(L.norm(label)):
-                    header.append((key, pos, fmt))
-                    break
-        if header:
-            self.cols = [(key, pos) for key, pos, _ in header]
-            fmts = {fmt for _, _, fmt in header if fmt}
-            if len(fmts) == 1:
-                self.formats.append(fmts.pop())
-        in_header = {pos for _, pos, _ in header}
-        text = L.norm("".join(label for pos, label in row.labels if pos not in in_header))
-        if not row.values:
-            self.pending += text
-            return
-        label, self.pending = self.pending + text, ""
-        key = L.earliest(label, L.PROACTIVE_ROWS)
-        if key is None or not self.cols:
-            return
-        cols = [c for c, _ in self.cols]
-        self.put(key, cols, readings(row, len(cols), [p for _, p in self.cols]), label)
+    def read(self, rows: list[Row]) -> None:
+        cols: list[tuple[str, int]] = []
+        items, cols_at, prev_header_only = [], {}, False
+        for row in rows:
+            header = []
+            for pos, label in row.labels:
+                hit = next(((k, f) for k, p, f in L.PROACTIVE_COLS if p.search(L.norm(label))), None)
+                if hit:
+                    header.append((hit[0], pos, hit[1]))
+            if header:                         # header words one per row (flat text) accumulate
+                cols = (cols if prev_header_only else []) + [(key, pos) for key, pos, _ in header]
+                fmts = {fmt for _, _, fmt in header if fmt}
+                if len(fmts) == 1:
+                    self.formats.append(fmts.pop())
+            prev_header_only = bool(header) and not row.values
+            in_header = {pos for _, pos, _ in header}
+            items.append((row, L.norm("".join(t for pos, t in row.labels if pos not in in_header))))
+            cols_at[id(row)] = cols
+        keys = [key for key, _ in L.PROACTIVE_ROWS]
+        find = lambda text, start: (keys.index(k) if (k := L.earliest(text, L.PROACTIVE_ROWS)) else None)
+        for row, found, label in attach_labels(items, find):
+            cols = cols_at[id(row)]
+            if found is None or not cols:
+                continue
+            self.put(keys[found], [c for c, _ in cols], readings(row, len(cols), [p for _, p in cols]), label)
 
     def template(self) -> str | None:
         if not self.candidates or not self.formats:
@@ -143,7 +176,6 @@ class Requests(Table):
     def __init__(self):
         super().__init__("requests")
         self.positions: dict[str, int] = {}
-        self.cursor = 0
 
     def columns(self) -> tuple[list[str], list[int] | None]:
         cols = list(L.REQUESTS_COLS)
@@ -156,23 +188,25 @@ class Requests(Table):
                 return cols, [self.positions[c] for c in cols]
         return cols, None
 
-    def feed(self, row: Row) -> None:
-        for pos, label in row.labels:
-            key = L.exact(L.norm(label), L.REQUESTS_COL_LABELS)
-            if key and key not in self.positions and not self.candidates:
-                self.positions[key] = pos
-        text = L.norm("".join(label for _, label in row.labels))
-        if not row.values:
-            self.pending += text
-            return
-        label, self.pending = self.pending + text, ""
-        i = L.first_in_order(label, L.REQUESTS_ROWS, self.cursor)
-        if i is None:
-            self.warnings.append(f"requests: a row with values has no known label ({label[:30]})")
-            return
-        self.cursor = i + 1
+    def read(self, rows: list[Row]) -> None:
+        items, in_header = [], True            # header: up to and including the first data row
+        for row in rows:
+            text = ""
+            for pos, label in row.labels:
+                key = L.exact(L.norm(label), L.REQUESTS_COL_LABELS)
+                if key and in_header and key not in self.positions:
+                    self.positions[key] = pos
+                if not (in_header and (key or L.REQUESTS_HEADER.search(L.norm(label)))):
+                    text += L.norm(label)
+            items.append((row, text))
+            in_header = in_header and not row.values
         cols, positions = self.columns()
-        self.put(L.REQUESTS_ROWS[i][0], cols, readings(row, len(cols), positions), label)
+        find = lambda text, start: L.first_in_order(text, L.REQUESTS_ROWS, start)
+        for row, found, label in attach_labels(items, find):
+            if found is None:
+                self.warnings.append(f"requests: a row with values has no known label ({label[:30]})")
+                continue
+            self.put(L.REQUESTS_ROWS[found][0], cols, readings(row, len(cols), positions), label)
 
     def template(self) -> str | None:
         if any(key in self.candidates for key in L.REQUESTS_SPLIT_OTHER):
@@ -186,11 +220,8 @@ class Review(Table):
         self.data: list[Row] = []
         self.joint = False          # the 15 numbers were read as one row with several readings
 
-    def feed(self, row: Row) -> None:
-        if row.values:
-            self.data.append(row)
-
-    def settle_rows(self) -> None:
+    def read(self, rows: list[Row]) -> None:
+        self.data = [row for row in rows if row.values]
         ncols = len(L.REVIEW_COLS)
         keys = [L.exact(L.norm("".join(t for _, t in row.labels)), L.REVIEW_ROWS) for row in self.data]
         if len(self.data) == 3 and all(keys) and len(set(keys)) == 3:
@@ -225,6 +256,7 @@ class Matched:
 def match(blocks: list[Block]) -> Matched:
     """Read every TableBlock into canonical cells, one table state per report table."""
     tables = {"proactive": Proactive(), "requests": Requests(), "review_litigation": Review()}
+    rows: dict[str, list[Row]] = {name: [] for name in tables}
     current = None
     for block in blocks:
         if not isinstance(block, TableBlock):
@@ -238,12 +270,11 @@ def match(blocks: list[Block]) -> Matched:
                     switch = "requests"
                 elif L.earliest(text, L.PROACTIVE_ROWS):
                     switch = "proactive"
-            if switch and switch != current:
-                current = switch
-                tables[current].pending = ""
+            current = switch or current
             if current:
-                tables[current].feed(row)
-    tables["review_litigation"].settle_rows()
+                rows[current].append(row)
+    for name, table in tables.items():
+        table.read(rows[name])
     formats = {name: t.template() for name, t in tables.items() if name != "review_litigation"}
     warnings: list[str] = []
     cells: list[Cell] = []

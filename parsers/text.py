@@ -144,13 +144,13 @@ def _cell_run(lines, kinds, i):
     if row:
         rows.append(row)
     if not saw_break:
-        rows = _rows_from_cells([cell for r in rows for cell in r])
+        rows = _rows_from_lines([[cell] for r in rows for cell in r])
     return j, rows
 
 
 def _flat_candidate(line: str) -> bool:
     stripped = line.strip()
-    return len(stripped) <= 60 and not stripped.endswith(("。", ";", "；")) and not _is_heading(stripped)
+    return len(stripped) <= 120 and not stripped.endswith(("。", ";", "；")) and not _is_heading(stripped)
 
 
 def _is_heading(text: str) -> bool:
@@ -160,34 +160,46 @@ def _is_heading(text: str) -> bool:
 
 def _flat_run(lines, kinds, i):
     """Short lines, one cell each (or "label  0  0" with double-space padding), no row breaks."""
-    cells, j = [], i
+    line_cells, j = [], i
     while j < len(lines) and kinds[j] in (PLAIN, BAR, FOOTER_LINE) and (
             kinds[j] != PLAIN or _flat_candidate(lines[j])):
         if kinds[j] == PLAIN:
-            parts = [part.strip() for part in _SPACES.split(lines[j].strip())]
-            if len(parts) > 1 and all(is_value(part) for part in parts[1:]):
-                cells.extend(parts)
-            else:
-                cells.append(lines[j].strip())
+            line_cells.append(_line_cells(lines[j]))
         j += 1
-    if sum(is_value(cell) for cell in cells) < 3:
+    if sum(is_value(cell) for cells in line_cells for cell in cells) < 3:
         return j, None
-    return j, _rows_from_cells(cells)
+    return j, _rows_from_lines(line_cells)
 
 
-def _rows_from_cells(cells: list[str]) -> list[list[str]]:
-    """Rows rebuilt from a cell stream: a row is its label cells followed by its value cells."""
+def _line_cells(line: str) -> list[str]:
+    """A flat line's cells: "label  0  0" (padding or single spaces collapsed from tabs) splits;
+    a label-only line with spaced words ("信息内容 本年制发件数 …") splits into its words."""
+    parts = line.split()
+    if len(parts) > 1 and (is_value(parts[-1]) or not any(is_value(p) for p in parts)):
+        while parts and is_value(parts[-1]):
+            parts.pop()
+        n = len(parts)       # "4. 无" + numbers: a bare item number is no label, so "无" starts the label
+        if n < len(line.split()) and re.fullmatch(r"\d{1,2}[.、．]?", parts[-1] if parts else "") \
+                and not re.search(r"\d", line.split()[n]):
+            parts.append(line.split()[n])
+        values = line.split()[len(parts):]
+        labels = [p.strip() for p in _SPACES.split(line.strip())] if not values else [" ".join(parts)]
+        return [cell for cell in labels if cell] + values if values else line.split()
+    return [line.strip()]
+
+
+def _rows_from_lines(line_cells: list[list[str]]) -> list[list[str]]:
+    """Rows rebuilt from lines without row breaks: a line of values continues the row above,
+    a line with a label starts a row (label-only lines stay rows, for wrapped labels)."""
     rows: list[list[str]] = []
-    row: list[str] = []
-    for cell in cells:
-        if not cell:
+    for cells in line_cells:
+        cells = [cell for cell in cells if cell]
+        if not cells:
             continue
-        if row and not is_value(cell) and is_value(row[-1]):
-            rows.append(row)
-            row = []
-        row.append(cell)
-    if row:
-        rows.append(row)
+        if rows and all(is_value(cell) for cell in cells):
+            rows[-1].extend(cells)
+        else:
+            rows.append(cells)
     return rows
 
 

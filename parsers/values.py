@@ -9,14 +9,15 @@ from parsers.model import Number
 
 _NULLS = {"", "/", "\\", "-", "--", "—", "——", "–", "―", "无"}
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_PLAIN = re.compile(rf"^(?P<sign>[+-]?)(?P<num>{_NUM})(?P<unit>万元|元|万|件|个|项|条|次)?$")
-_WORD = re.compile(rf"^(?P<word>增加|增|减少|减)(?P<num>{_NUM})(?P<unit>万元|元|件|个|项)?$")
-_PAIR = re.compile(rf"^\+\(?(?P<plus>{_NUM})\)?-\(?(?P<minus>{_NUM})\)?$")   # "+(0) -(0)"
+_PLAIN = re.compile(rf"^(?P<sign>[+-]?)\s*(?P<num>{_NUM})\s*(?P<unit>万元|元|万|件|个|项|条|次)?$")
+_WORD = re.compile(rf"^(?P<word>增加|增|减少|减)\s*(?P<num>{_NUM})\s*(?P<unit>万元|元|件|个|项)?$")
+_PAIR = re.compile(rf"^\+\s*\(?(?P<plus>{_NUM})\)?\s*-\s*\(?(?P<minus>{_NUM})\)?$")   # "+(0) -(0)"
 
 
 def clean(raw: str) -> str:
-    """The cell text with widths unified (NFKC) and every space removed."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
+    """The cell text with widths unified (NFKC) and outer space removed; inner space is kept,
+    so "0 0" (two numbers glued into one cell) is not read as 0."""
+    return unicodedata.normalize("NFKC", raw).strip()
 
 
 def _number(text: str) -> Number:

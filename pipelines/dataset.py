@@ -5,10 +5,11 @@ becomes a new version of its agency's report for that year, and the best reading
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from pipelines import agencies, dedupe
@@ -108,11 +109,14 @@ def store_document(engine: Engine, item, version: str) -> str:
     with writer(engine).begin() as conn:
         values = source_values(item, now)
         values.update(parse_error=item.get("parse_error"), parser_version=version)
-        conn.execute(insert_ignore(conn, Source.__table__, ["url", "sha256"]).values(**values))
-        source_id = conn.execute(select(Source.id).where(Source.url == item["url"],
-                                                         Source.sha256 == item["sha256"])).scalar_one()
-        values.pop("first_seen")
-        conn.execute(update(SOURCES).where(Source.id == source_id).values(**values))
+        # parameters passed to execute(), not .values(): the compiled statement is cached
+        source_id = conn.execute(insert_ignore(conn, SOURCES, ["url", "sha256"]).returning(SOURCES.c.id),
+                                 values).scalar()
+        if source_id is None:                       # seen before (or just now by another process)
+            source_id = conn.execute(select(Source.id).where(Source.url == item["url"],
+                                                             Source.sha256 == item["sha256"])).scalar_one()
+            values.pop("first_seen")
+            conn.execute(update(SOURCES).where(SOURCES.c.id == bindparam("sid")), {"sid": source_id, **values})
         if item.get("parse_error") or item.get("report") is None:
             conn.execute(update(SOURCES).where(Source.id == source_id).values(
                 parse_error=item.get("parse_error") or "no report", report_id=None, parser_version=version))
@@ -235,7 +239,7 @@ def _new_report(conn, source_id, report, reading, agency_id, version, now, reaso
     values.update(agency_id=agency_id, year=report.year, is_current=current, created_at=now)
     if report_id is not None:
         values["id"] = report_id
-    new_id = conn.execute(insert(REPORTS).values(**values).returning(REPORTS.c.id)).scalar_one()
+    new_id = conn.execute(insert(REPORTS).returning(REPORTS.c.id), values).scalar_one()
     write_cells(conn, new_id, report)
     return new_id
 
@@ -249,21 +253,34 @@ def _write_contents(conn, report_id, source_id, report, reading, version, now, r
 
 
 def write_cells(conn: Connection, report_id: int, report) -> None:
-    """Bulk-insert a report's cells and check results (Core executemany)."""
+    """Bulk-insert a report's cells and check results: COPY on Postgres, executemany on SQLite."""
     seen = set()
     cells = []
     for c in report.cells:
         if (c.table, c.row, c.col) in seen:       # a reader's duplicate: the first reading stands
             continue
         seen.add((c.table, c.row, c.col))
-        cells.append({"report_id": report_id, "tbl": c.table, "row": c.row, "col": c.col,
-                      "value": c.value, "raw": c.raw})
-    if cells:
-        conn.execute(insert(CELLS), cells)
+        cells.append((report_id, c.table, c.row, c.col, c.value, c.raw))
+    if cells and conn.dialect.name == "postgresql":
+        with conn.connection.dbapi_connection.cursor() as cur:
+            with cur.copy('COPY cells (report_id, tbl, "row", col, value, raw) FROM STDIN') as copy:
+                for row in cells:
+                    copy.write_row(row)
+    elif cells:
+        conn.execute(insert(CELLS), [dict(zip(("report_id", "tbl", "row", "col", "value", "raw"), c))
+                                     for c in cells])
     checks = [{"report_id": report_id, "rule": k.rule, "row": k.row, "col": k.col, "ok": k.ok,
                "expected": k.expected, "actual": k.actual, "inputs": _jsonable(k.inputs)}
               for k in report.checks]
-    if checks:
+    if checks and conn.dialect.name == "postgresql":
+        cols = ("report_id", "rule", "row", "col", "ok", "expected", "actual", "inputs")
+        with conn.connection.dbapi_connection.cursor() as cur:
+            with cur.copy(f'COPY check_results (report_id, rule, "row", col, ok, expected, actual, inputs) '
+                          f'FROM STDIN') as copy:
+                for k in checks:
+                    copy.write_row([json.dumps(k[c], ensure_ascii=False) if c == "inputs" else k[c]
+                                    for c in cols])
+    elif checks:
         conn.execute(insert(CHECKS), checks)
 
 

@@ -54,6 +54,8 @@ class Reading:
 def value_text(v) -> str:
     """A cell value as comparable text: 12, 12.0 and Decimal('12.00') are all '12'."""
     from decimal import Decimal
+    if type(v) is int:
+        return str(v)
     d = v if isinstance(v, Decimal) else Decimal(str(v))
     d = d.normalize()
     return str(int(d)) if d == d.to_integral_value() else format(d, "f")

@@ -11,7 +11,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Iterator
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +24,8 @@ BATCH = 500                      # reports per round trip for jsonl
 ROWS_PER_PARQUET_BATCH = 50_000
 CELL_COLUMNS = ["report_id", "agency_id", "agency", "province", "city", "county", "year", "template", "current",
                 "table", "row", "col", "value", "raw", "table_label", "row_label", "col_label"]
+
+_CURRENT, _VALUE = CELL_COLUMNS.index("current"), CELL_COLUMNS.index("value")
 
 # template order for cells in a report (labels lists keys in the order template.md prints them)
 _TABLE_ORDER = {t: i for i, t in enumerate(labels.TABLES)}
@@ -76,9 +78,10 @@ def reports(engine: Engine, *, all_versions: bool = False) -> Iterator[dict]:
                 return
             ids = [m["id"] for m in batch]
             cells: dict[int, list] = {i: [] for i in ids}
-            for m in conn.execute(select(c).where(c.c.report_id.in_(ids))).mappings():
-                cells[m["report_id"]].append({"table": m["tbl"], "row": m["row"], "col": m["col"],
-                                              "value": _number(m["value"]), "raw": m["raw"]})
+            for rid, tbl, row, col, value, raw in conn.execute(
+                    select(c.c.report_id, c.c.tbl, c.c.row, c.c.col, c.c.value, c.c.raw)
+                    .where(c.c.report_id.in_(ids))).all():
+                cells[rid].append({"table": tbl, "row": row, "col": col, "value": _number(value), "raw": raw})
             checks: dict[int, list] = {i: [] for i in ids}
             for m in conn.execute(select(k).where(k.c.report_id.in_(ids)).order_by(k.c.id)).mappings():
                 checks[m["report_id"]].append({"rule": m["rule"], "row": m["row"], "col": m["col"], "ok": m["ok"],
@@ -121,14 +124,13 @@ def reports(engine: Engine, *, all_versions: bool = False) -> Iterator[dict]:
             last = ids[-1]
 
 
-def cell_rows(engine: Engine, *, all_versions: bool = False) -> Iterator[dict]:
-    """Long-form cells with their report, agency, region and Chinese labels, streamed."""
+def cell_rows(engine: Engine, *, all_versions: bool = False) -> Iterator[tuple]:
+    """Long-form cells (tuples in CELL_COLUMNS order) with report, agency, region and Chinese labels, streamed."""
     r, a, c = Report.__table__, Agency.__table__, Cell.__table__
     tl, rl, cl = views.table_labels, views.row_labels, views.col_labels
-    stmt = (select(c.c.report_id, r.c.agency_id, a.c.name.label("agency"), a.c.province, a.c.city, a.c.county,
-                   r.c.year, r.c.template, r.c.is_current.label("current"), c.c.tbl.label("table"), c.c.row,
-                   c.c.col, c.c.value, c.c.raw, tl.c.label.label("table_label"), rl.c.label.label("row_label"),
-                   cl.c.label.label("col_label"), r.c.agency_printed)
+    stmt = (select(c.c.report_id, r.c.agency_id, func.coalesce(a.c.name, r.c.agency_printed), a.c.province,
+                   a.c.city, a.c.county, r.c.year, r.c.template, r.c.is_current, c.c.tbl, c.c.row, c.c.col,
+                   c.c.value, c.c.raw, tl.c.label, rl.c.label, cl.c.label)
             .select_from(c.join(r, r.c.id == c.c.report_id).outerjoin(a, a.c.id == r.c.agency_id)
                          .outerjoin(tl, tl.c.tbl == c.c.tbl)
                          .outerjoin(rl, and_(rl.c.tbl == c.c.tbl, rl.c.row == c.c.row))
@@ -137,13 +139,8 @@ def cell_rows(engine: Engine, *, all_versions: bool = False) -> Iterator[dict]:
     if not all_versions:
         stmt = stmt.where(r.c.is_current)
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=5000).execute(stmt).mappings()
-        for m in result:
-            row = dict(m)
-            printed = row.pop("agency_printed")
-            row["agency"] = row["agency"] or printed
-            row["current"] = bool(row["current"])
-            yield row
+        for part in conn.execution_options(stream_results=True, yield_per=5000).execute(stmt).partitions():
+            yield from map(tuple, part)
 
 
 def write_jsonl(engine: Engine, out: io.TextIOBase, *, all_versions: bool = False) -> int:
@@ -160,7 +157,8 @@ def write_csv(engine: Engine, out: io.TextIOBase, *, all_versions: bool = False)
     w.writerow(CELL_COLUMNS)
     n = 0
     for row in cell_rows(engine, all_versions=all_versions):
-        w.writerow([fmt(row[k]) for k in CELL_COLUMNS])
+        w.writerow(row[:_CURRENT] + (int(row[_CURRENT]),) + row[_CURRENT + 1:_VALUE] + (fmt(row[_VALUE]),)
+                   + row[_VALUE + 1:])
         n += 1
     return n
 
@@ -179,9 +177,9 @@ def write_parquet(engine: Engine, path: str, *, all_versions: bool = False) -> i
     rows = cell_rows(engine, all_versions=all_versions)
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         while chunk := list(islice(rows, ROWS_PER_PARQUET_BATCH)):
-            for row in chunk:
-                row["value"] = float(row["value"]) if row["value"] is not None else None
-            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            columns = [list(col) for col in zip(*chunk)]
+            columns[_VALUE] = [None if v is None else float(v) for v in columns[_VALUE]]
+            writer.write_table(pa.Table.from_arrays(columns, schema=schema))
             n += len(chunk)
     return n
 

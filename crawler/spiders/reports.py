@@ -22,6 +22,9 @@ from crawler.strategies.links import Link, anchors
 _ATTACH_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|rtf)(\?|#|$)", re.I)
 _ATTACH_HINT = re.compile(r"downfile|download|attach|getfile|filedown", re.I)
 _ATTACH_TEXT = re.compile(r"附件|下载|\.(pdf|docx?|wps|xlsx?)\s*$", re.I)
+# a cheap test on the raw bytes before parsing a report page for attachment links
+_ATTACH_BYTES = re.compile(rb"\.(pdf|docx?|wps|xlsx?|et|ofd|rtf)\b|downfile|download|attach|getfile|filedown",
+                           re.I)
 _HEADERS = ("content-type", "content-disposition", "etag", "last-modified")
 
 
@@ -160,10 +163,11 @@ class ReportsSpider(scrapy.Spider):
             yield self._error(self._linked_url(response), reason or f"not a report page: {media}", response.status,
                               response.meta.get("nb_listing"))
             return
-        response = fix_encoding(response)
         yield self._item(response, "page", body=response.body, media_type=media or "text/html")
         self.crawler.stats.inc_value("nianbao/documents/page")
-        for link in attachment_links(response):
+        if not _ATTACH_BYTES.search(response.body):
+            return
+        for link in attachment_links(fix_encoding(response)):
             if self._allowed(link.url):
                 yield self._document(link.url, self.parse_attachment, nb_listing=response.meta.get("nb_listing"),
                                      nb_title=response.meta.get("nb_title"), nb_text=link.text,

@@ -35,6 +35,10 @@ def open_db(url: str, *, migrate: bool = True) -> Engine:
         def _timeouts(dbapi_conn, _record):
             # a lock held too long fails the write, as SQLite's busy_timeout does, instead of hanging
             dbapi_conn.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+            # commits do not wait for the WAL flush (like SQLite's synchronous=NORMAL in WAL mode): a
+            # server crash may lose the last moments of writes, never consistency; the next run
+            # stores those documents again
+            dbapi_conn.execute("SET synchronous_commit = off")
             dbapi_conn.commit()
     else:
         raise DatabaseError(f"unsupported database {u.get_backend_name()!r}: use sqlite:/// or postgresql+psycopg://")
