@@ -5,26 +5,34 @@ import logging
 import time
 
 from scrapy import signals
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
-from pipelines.db import DatabaseError, one_line, open_db, utcnow, writer
+from pipelines.db import DatabaseError, insert_ignore, one_line, open_db, utcnow, writer
 from pipelines.db.models import CrawlRun, SiteRun
 
 logger = logging.getLogger(__name__)
 
 
-def start_run(engine, args: dict | None = None) -> int:
-    """A new crawl_runs row (status "running"); `nianbao crawl` passes its id as NIANBAO_RUN_ID."""
+def start_run(engine, key: str | None = None, args: dict | None = None) -> int:
+    """The crawl_runs row of run `key` (`nianbao crawl`'s run id; all its site processes share the
+    row), created with status "running" if new; without a key, a new run of its own."""
     with writer(engine).begin() as conn:
-        return conn.execute(insert(CrawlRun).values(started_at=utcnow(), status="running", args=args or {})
-                            .returning(CrawlRun.id)).scalar_one()
+        if key is not None:
+            conn.execute(insert_ignore(conn, CrawlRun.__table__, ["key"]).values(
+                key=key, started_at=utcnow(), status="running", args=args or {}))
+            return conn.execute(select(CrawlRun.id).where(CrawlRun.key == key)).scalar_one()
+        return conn.execute(insert(CrawlRun.__table__).values(started_at=utcnow(), status="running",
+                                                              args=args or {}).returning(CrawlRun.id)).scalar_one()
 
 
-def finish_run(engine, run_id: int, status: str) -> None:
-    """Close a crawl run: status "ok" (every site fine) or "failed"."""
+def finish_run(engine, run_id: int) -> None:
+    """Bring the run up to date after a site ends: "failed" if any site failed, else "ok"."""
     with writer(engine).begin() as conn:
-        conn.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(finished_at=utcnow(), status=status))
+        failing = conn.execute(select(func.count()).select_from(SiteRun).where(
+            SiteRun.run_id == run_id, SiteRun.status != "ok")).scalar()
+        conn.execute(update(CrawlRun.__table__).where(CrawlRun.id == run_id).values(
+            finished_at=utcnow(), status="failed" if failing else "ok"))
 
 
 def site_status(finish_reason: str | None, documents: int, errors: int) -> str:
@@ -48,15 +56,15 @@ def site_id(spider) -> str:
 class RunStats:
     """Writes crawl_runs and site_runs: pages, documents, new reports, errors, duration, finish reason.
 
-    Settings: NIANBAO_DB, and NIANBAO_RUN_ID when `nianbao crawl` has opened the run itself;
-    without it the extension opens and closes a run of its own.
+    Settings: NIANBAO_DB, and NIANBAO_RUN_ID, the run id `nianbao crawl` gives all its sites (the
+    crawl_runs row is keyed by it); without one each spider process records a run of its own.
     """
 
-    def __init__(self, crawler, db_url: str, run_id: int | None):
+    def __init__(self, crawler, db_url: str, run_key: str | None):
         self.crawler = crawler
         self.db_url = db_url
-        self.run_id = run_id
-        self.own_run = run_id is None
+        self.run_key = run_key
+        self.run_id = None
         self.engine = None
         self.site_run_id = None
         self.started = None
@@ -66,8 +74,7 @@ class RunStats:
     @classmethod
     def from_crawler(cls, crawler):
         from pipelines.settings import db_url
-        run_id = crawler.settings.getint("NIANBAO_RUN_ID") or None
-        ext = cls(crawler, db_url(crawler.settings), run_id)
+        ext = cls(crawler, db_url(crawler.settings), crawler.settings.get("NIANBAO_RUN_ID") or None)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.item_seen, signal=signals.item_scraped)
@@ -86,8 +93,7 @@ class RunStats:
         site = site_id(spider)
         try:
             self.engine = open_db(self.db_url)
-            if self.own_run:
-                self.run_id = start_run(self.engine, {"site": site})
+            self.run_id = start_run(self.engine, self.run_key and str(self.run_key), {"site": site})
             with writer(self.engine).begin() as conn:
                 self.site_run_id = conn.execute(insert(SiteRun).values(
                     run_id=self.run_id, site=site, started_at=utcnow(), status="running",
@@ -112,8 +118,7 @@ class RunStats:
                     documents=self.documents, new_reports=stats.get_value("nianbao/new_report") or 0,
                     errors=errors, duration_s=round(time.monotonic() - self.started, 3),
                     finish_reason=reason, status=status))
-            if self.own_run:
-                finish_run(self.engine, self.run_id, "ok" if status == "ok" else "failed")
+            finish_run(self.engine, self.run_id)
         except (DBAPIError, DatabaseError) as e:
             logger.error("nianbao: cannot record the run's result: %s", one_line(e))
         finally:

@@ -168,6 +168,7 @@ class CrawlRun(Base):
 
     __tablename__ = "crawl_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(80), unique=True)   # `nianbao crawl`'s run id (data/runs/<key>/)
     started_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(20))               # running | ok | failed

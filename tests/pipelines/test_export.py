@@ -1,4 +1,4 @@
-"""`nianbao export`: jsonl round-trips to the database, CSV has a BOM, Parquet reads back equal (SQLite and Postgres)."""
+"""`nianbao export`: jsonl round-trips to the database, CSV has a BOM, Parquet reads back equal."""
 from __future__ import annotations
 
 import csv

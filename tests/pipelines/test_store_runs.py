@@ -47,3 +47,17 @@ def test_status_with_an_unusable_database_is_one_line(capsys):
     assert main(["status", "--db", "mysql://nowhere/x"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("nianbao status:") and err.count("\n") == 1
+
+
+def test_sites_of_one_crawl_share_its_run(db_url):
+    from tests.pipelines.conftest import fake_crawler
+    for site, documents in (("a", 3), ("b", 2)):
+        crawler = fake_crawler()
+        ext = RunStats(crawler, db_url, "20250201T000000Z-abc123")
+        spider = SimpleNamespace(name="reports", site_id=site)
+        ext.spider_opened(spider)
+        ext.documents = documents
+        ext.spider_closed(spider, "finished")
+    (run,) = rows(db_url, "SELECT id, key, status, finished_at FROM crawl_runs")
+    assert run.key == "20250201T000000Z-abc123" and run.status == "ok" and run.finished_at
+    assert sorted(r.site for r in rows(db_url, "SELECT site FROM site_runs WHERE run_id = :r", r=run.id)) == ["a", "b"]

@@ -34,11 +34,13 @@ def upgrade() -> None:
 
     op.create_table('crawl_runs',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=True),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('args', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_crawl_runs'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crawl_runs')),
+    sa.UniqueConstraint('key', name=op.f('uq_crawl_runs_key'))
     )
     op.create_table('agency_aliases',
     sa.Column('agency_id', sa.Integer(), nullable=False),
