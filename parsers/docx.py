@@ -11,6 +11,8 @@ from parsers.limits import MAX_RATIO, MAX_TABLE_CELLS, MAX_UNCOMPRESSED, MAX_ZIP
 from parsers.model import Document, ParseError, TableBlock, TextBlock
 
 _P, _TBL, _SDT, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tr"), qn("w:tc")
+_T, _TAB, _TABS, _BR, _CR = qn("w:t"), qn("w:tab"), qn("w:tabs"), qn("w:br"), qn("w:cr")
+_BR_TYPE = qn("w:type")
 _CONTENT = {qn("w:sdtContent"), qn("w:customXml"), qn("w:ins"), qn("w:smartTag")}
 
 
@@ -63,10 +65,17 @@ def _body(element, blocks: list) -> None:
 
 
 def _paragraph_text(p) -> str:
-    """A paragraph's text (python-docx's reading: runs, tabs, line breaks; deleted text left out)."""
-    from docx.text.paragraph import Paragraph
-
-    return Paragraph(p, None).text
+    """A paragraph's text: <w:t> runs, tabs, line breaks (deleted text is <w:delText>, left out)."""
+    parts = []
+    for el in p.iter(_T, _TAB, _BR, _CR):
+        if el.tag == _T:
+            parts.append(el.text or "")
+        elif el.tag == _TAB:
+            if el.getparent().tag != _TABS:         # <w:tabs><w:tab/> are tab stops, not characters
+                parts.append("\t")
+        elif el.get(_BR_TYPE) in (None, "textWrapping"):
+            parts.append("\n")
+    return "".join(parts)
 
 
 def table_grid(tbl) -> list[list[str]]:

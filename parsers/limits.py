@@ -3,7 +3,8 @@
 MAX_BYTES = 64 * 1024 * 1024          # larger inputs are refused outright
 MAX_PAGES = 100                        # PDF pages read; further pages are skipped with a warning
 MAX_OCR_PAGES = 20                     # scanned pages sent to OCR; further pages are skipped with a warning
-OCR_DPI = 170                          # render resolution for OCR (about 20 MB per A4 page)
+OCR_DPI = 150                          # render resolution for OCR: text detection needs ~500 MB at this size
+OCR_MAX_SIDE = 2100                    # larger images are scaled down to this long side before OCR
 MAX_IMAGE_PIXELS = 40_000_000          # larger images are refused (a 6000 x 6600 scan)
 MAX_UNCOMPRESSED = 200 * 1024 * 1024   # total declared uncompressed size of a DOCX zip
 MAX_RATIO = 100                        # declared uncompressed size / compressed size of a DOCX zip

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import io
 
-from parsers.limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, check_size
+from parsers.limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, OCR_MAX_SIDE, check_size
 from parsers.model import Document, ParseError
 from parsers.pdf import Item, layout_blocks, ruled_tables
 
@@ -56,7 +56,10 @@ def ocr_page(image) -> list:
     """Blocks of one page image: ruled tables as grids, everything else as lines of text."""
     import numpy as np
 
-    gray = np.asarray(image.convert("L"))
+    image = image.convert("L")
+    if max(image.size) > OCR_MAX_SIDE:            # memory of text detection grows with the pixel count
+        image.thumbnail((OCR_MAX_SIDE, OCR_MAX_SIDE))
+    gray = np.asarray(image)
     result, _ = engine()(gray, use_cls=False)   # the angle classifier turns lone "6" into "9"
     items = []
     for box, text, _score in result or []:

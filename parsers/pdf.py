@@ -74,7 +74,7 @@ def read_pdf(data: bytes) -> Document:
             finally:
                 page.close()
         if ocr_pages:
-            blocks = _ocr(pdf, blocks, ocr_pages, warnings)
+            blocks = _ocr(pdf, blocks, ocr_pages, warnings, deadline=start + TIME_BUDGET * 4)
         return Document(blocks=blocks, media_type="application/pdf", title=_title(pdf), pages=n_pages,
                         warnings=warnings)
     finally:
@@ -88,7 +88,7 @@ class _OcrSlot:
         self.index = index
 
 
-def _ocr(pdf, blocks: list, pages: list[int], warnings: list[str]) -> list:
+def _ocr(pdf, blocks: list, pages: list[int], warnings: list[str], *, deadline: float) -> list:
     try:
         from parsers import ocr
         ocr.engine()
@@ -97,12 +97,16 @@ def _ocr(pdf, blocks: list, pages: list[int], warnings: list[str]) -> list:
         return [b for b in blocks if not isinstance(b, _OcrSlot)]
     if len(pages) > MAX_OCR_PAGES:
         warnings.append(f"{len(pages)} scanned pages; OCR ran on the first {MAX_OCR_PAGES} only")
-    done = set(pages[:MAX_OCR_PAGES])
+    todo = set(pages[:MAX_OCR_PAGES])
+    done = 0
     out = []
     for b in blocks:
         if not isinstance(b, _OcrSlot):
             out.append(b)
-        elif b.index in done:
+        elif b.index in todo and time.monotonic() > deadline:
+            warnings.append(f"OCR time budget spent; page {b.index + 1} not read")
+        elif b.index in todo:
+            done += 1
             page = pdf[b.index]
             try:
                 image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
@@ -110,7 +114,7 @@ def _ocr(pdf, blocks: list, pages: list[int], warnings: list[str]) -> list:
                 page.close()
             out.extend(ocr.ocr_page(image))
             del image
-    warnings.append(f"OCR used on {len(done)} page(s)")
+    warnings.append(f"OCR used on {done} page(s)")
     return out
 
 

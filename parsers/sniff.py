@@ -23,7 +23,7 @@ TEXT = "text/plain"
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(
-    rb"<\s*(!doctype\s+html|html|head|body|meta|title|table|div|p|span|br|h[1-6]|!--|script|style|link|center|font)[\s>/]",
+    r"<\s*(!doctype\s+html|html|head|body|meta|title|table|div|p|span|br|h[1-6]|!--|script|style|link|center|font)[\s>/]",
     re.I)
 
 
@@ -46,7 +46,7 @@ def sniff(data: bytes) -> str:
     text = _as_text(data[:65536])
     if text is None:
         raise ParseError(f"unrecognised binary file (starts with {data[:8].hex()})")
-    if _HTML_START.search(text.lstrip("\ufeff \t\r\n").encode("utf-8", "replace")[:4096]):
+    if _HTML_START.search(text.lstrip("\ufeff \t\r\n")[:4096]):
         return HTML
     return TEXT
 

@@ -72,10 +72,8 @@ def _pick_agency(rng: random.Random, region: dict | None) -> tuple[str, dict]:
         region = dict(rng.choice(_regions()))
         if rng.random() < 0.2:          # a city-level department
             region.update(county=None, code=region["code"][:4] + "00")
-    if region.get("county"):
-        prefix = rng.choice([region["county"], region["city"] + region["county"]])
-    else:
-        prefix = region["city"]
+    county, city = region.get("county"), region.get("city") or region.get("province") or ""
+    prefix = rng.choice([county, city + county]) if county else city
     return prefix + rng.choice(_DEPARTMENTS), region
 
 
@@ -252,42 +250,32 @@ def expected_cells(sample: SampleReport) -> list:
 
 def _evaluate(values: dict) -> list[dict]:
     """The four table checks of template.md over the printed values (ok None: an input missing)."""
-    def check(rule, row, col, total_key, part_keys):
-        total = values[total_key]
-        parts = [values[k] for k in part_keys]
-        if total is None or any(p is None for p in parts):
-            ok, actual = None, None
+    def check(rule, row, col, left, right):
+        """left and right are key lists whose sums must agree."""
+        inputs = {"/".join(k[1:]): values[k] for k in left + right}
+        if None in inputs.values():
+            expected = actual = ok = None
         else:
-            actual = sum(parts)
-            ok = total == actual
-        return {"rule": rule, "row": row, "col": col, "ok": ok, "expected": total,
-                "actual": actual, "inputs": {"/".join(k[1:]): values[k]
-                                             for k in [total_key, *part_keys]}}
+            expected, actual = sum(values[k] for k in left), sum(values[k] for k in right)
+            ok = expected == actual
+        return {"rule": rule, "row": row, "col": col, "ok": ok, "expected": expected,
+                "actual": actual, "inputs": inputs}
 
     rows = [k[1] for k in values if k[0] == "requests" and k[2] == "total"]
     results = [r for r in rows if r not in
                ("new_received", "carried_over", "total_handled", "carried_forward")]
     out = []
     for col in REQUEST_COLS:
-        req = lambda r: ("requests", r, col)          # noqa: E731
-        balance = check("requests_balance", None, col, req("new_received"), [])
-        ins = [values[req(r)] for r in ("new_received", "carried_over", "total_handled",
-                                        "carried_forward")]
-        if any(v is None for v in ins):
-            balance.update(ok=None, expected=None, actual=None)
-        else:
-            balance.update(expected=ins[0] + ins[1], actual=ins[2] + ins[3],
-                           ok=ins[0] + ins[1] == ins[2] + ins[3])
-        balance["inputs"] = {r: values[req(r)] for r in ("new_received", "carried_over",
-                                                          "total_handled", "carried_forward")}
-        out.append(balance)
-        out.append(check("requests_total", None, col, req("total_handled"),
-                         [req(r) for r in results]))
+        def req(*names):
+            return [("requests", r, col) for r in names]
+        out.append(check("requests_balance", None, col, req("new_received", "carried_over"),
+                         req("total_handled", "carried_forward")))
+        out.append(check("requests_total", None, col, req("total_handled"), req(*results)))
     for r in rows:
-        out.append(check("requests_row_sum", r, None, ("requests", r, "total"),
+        out.append(check("requests_row_sum", r, None, [("requests", r, "total")],
                          [("requests", r, c) for c in APPLICANT_COLS]))
     for r in REVIEW_ROWS:
-        out.append(check("review_litigation_sum", r, None, ("review_litigation", r, "total"),
+        out.append(check("review_litigation_sum", r, None, [("review_litigation", r, "total")],
                          [("review_litigation", r, c) for c in REVIEW_COLS[:4]]))
     return out
 

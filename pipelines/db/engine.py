@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,6 +13,11 @@ from sqlalchemy.engine import Engine, make_url
 
 HERE = Path(__file__).resolve().parent
 BUSY_TIMEOUT_MS = 30_000
+
+
+def _json(obj) -> str:
+    """JSON columns keep Chinese readable (Datasette and psql show the stored text as is)."""
+    return json.dumps(obj, ensure_ascii=False)
 
 
 class DatabaseError(RuntimeError):
@@ -29,7 +35,7 @@ def open_db(url: str, *, migrate: bool = True) -> Engine:
     elif u.get_backend_name() == "postgresql":
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
-        engine = create_engine(u, pool_pre_ping=True)
+        engine = create_engine(u, pool_pre_ping=True, json_serializer=_json)
 
         @event.listens_for(engine, "connect")
         def _timeouts(dbapi_conn, _record):
@@ -88,7 +94,7 @@ def _sqlite_engine(u) -> Engine:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise DatabaseError(f"cannot create the directory of {u.database}: {e.strerror}") from None
-    engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(u, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, json_serializer=_json)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):

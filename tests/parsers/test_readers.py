@@ -108,6 +108,23 @@ def test_docx_merged_cells_expanded(s):
     assert kinds[kinds.index("三、收到和处理政府信息公开申请情况") + 1] == "T"
 
 
+def test_docx_line_breaks_tabs_and_tab_stops():
+    import docx
+    from docx.enum.text import WD_BREAK
+    from docx.shared import Cm
+
+    d = docx.Document()
+    p = d.add_paragraph("第一行")
+    p.paragraph_format.tab_stops.add_tab_stop(Cm(3))     # a tab stop is not a tab character
+    p.add_run().add_break()
+    p.add_run("第二行\t尾")
+    p.add_run().add_break(WD_BREAK.PAGE)                  # a page break does not split the line
+    p.add_run("同段")
+    buf = io.BytesIO()
+    d.save(buf)
+    assert texts(read_docx(buf.getvalue())) == ["第一行", "第二行\t尾同段"]
+
+
 # ------------------------------------------------------------------------------------------------ PDF
 
 def _tables_by_section(d: Document) -> dict[str, list]:

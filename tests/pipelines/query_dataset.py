@@ -148,14 +148,24 @@ def fill(engine: Engine) -> None:
                     supersedes_id=s.supersedes, superseded_by_id=s.superseded_by))
 
 
-def fresh_postgres(name: str) -> str:
-    """A new, empty Postgres database `name` on the local server; returns its URL."""
+def _admin(*statements: str) -> None:
     admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        for sql in statements:
+            conn.execute(text(sql))
     admin.dispose()
+
+
+def fresh_postgres(name: str) -> str:
+    """A new, empty Postgres database `name` on the local server; returns its URL."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return f"{PG_SERVER}/{name}"
+
+
+def drop_database(url: str) -> None:
+    """Remove a database made by fresh_postgres (a SQLite URL is left to tmp_path)."""
+    if url.startswith(PG_SERVER):
+        _admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -169,6 +179,7 @@ def dataset(request, tmp_path_factory):
     fill(engine)
     yield url, engine
     engine.dispose()
+    drop_database(url)
 
 
 def current_samples() -> list[Sample]:

@@ -16,7 +16,8 @@ from nianbao.cli import main
 from pipelines import dataset as store, export, labels
 from pipelines.db import open_db
 from pipelines.db.models import Agency, Cell as CellRow, Report as ReportRow, Source
-from tests.pipelines.query_dataset import SAMPLES, current_samples, dataset, fresh_postgres  # noqa: F401
+from tests.pipelines.query_dataset import (SAMPLES, current_samples, dataset, drop_database,  # noqa: F401
+                                           fresh_postgres)
 
 CONTRACT_KEYS = ("agency", "region", "year", "template", "title", "published", "cells", "checks", "sections",
                  "warnings")
@@ -157,3 +158,4 @@ def test_round_trip_through_the_storage_pipeline(backend, tmp_path):
         assert d["agency"] == names[d["agency_id"]] and d["region"] == want["region"]
         assert d["sources"][0]["fetched_at"] == "2024-02-01T00:00:00Z"
     engine.dispose()
+    drop_database(url)

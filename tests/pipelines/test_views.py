@@ -15,7 +15,7 @@ from pipelines import labels, views
 from pipelines.db import engine as db_engine, open_db
 from pipelines.query import view_rows
 from tests.pipelines.query_dataset import (AGENCIES, SAMPLES, cell_value, current_samples, dataset,  # noqa: F401
-                                           fill, fresh_postgres)
+                                           drop_database, fill, fresh_postgres)
 
 AGENCY = {a["id"]: a for a in AGENCIES}
 
@@ -152,3 +152,4 @@ def test_migration_downgrades_and_upgrades_again(backend, tmp_path):
     db_engine.upgrade(engine)
     assert len(view_rows(engine, "v_reports_latest")) == len(current_samples())
     engine.dispose()
+    drop_database(url)
