@@ -39,12 +39,15 @@ _ISO = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 
 
 def read_html(data: bytes, *, url: str | None = None) -> Document:
-    """Read an HTML page into text blocks and table grids (the article only, without chrome)."""
+    """Read an HTML page into text blocks and table grids (the article only, without chrome).
+
+    `url`, when given, is the page's base URL (lxml resolves relative links against it).
+    """
     check_size(data)
     text, warnings = decode_html(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, base_url=url)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"unreadable HTML: {exc}") from None
     title = _title(root)

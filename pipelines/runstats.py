@@ -27,18 +27,21 @@ def start_run(engine, key: str | None = None, args: dict | None = None) -> int:
 
 
 def finish_run(engine, run_id: int) -> None:
-    """Bring the run up to date after a site ends: "failed" if any site failed, else "ok"."""
+    """Bring the run up to date after a site ends: "failed" if any site is failing, else "ok"."""
     with writer(engine).begin() as conn:
         failing = conn.execute(select(func.count()).select_from(SiteRun).where(
-            SiteRun.run_id == run_id, SiteRun.status != "ok")).scalar()
+            SiteRun.run_id == run_id, SiteRun.status == "failing")).scalar()
         conn.execute(update(CrawlRun.__table__).where(CrawlRun.id == run_id).values(
             finished_at=utcnow(), status="failed" if failing else "ok"))
 
 
 def site_status(finish_reason: str | None, documents: int, errors: int) -> str:
-    """A site is "ok" when it finished, found documents (a listing that yields none means the site
-    changed) and logged no error; otherwise "failing". No new report is normal, not a failure."""
-    return "ok" if finish_reason == "finished" and documents > 0 and errors == 0 else "failing"
+    """"failing" when the crawl did not finish or found no document (a listing that yields none means
+    the site changed or is down); "errors" when it worked but some fetches failed (each is recorded in
+    fetch_errors); else "ok". No new report is normal, not a failure."""
+    if finish_reason != "finished" or documents == 0:
+        return "failing"
+    return "errors" if errors else "ok"
 
 
 def site_id(spider) -> str:

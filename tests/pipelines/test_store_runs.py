@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from crawler.items import CrawlErrorItem
 from nianbao.cli import main
-from pipelines.runstats import RunStats
+from pipelines.runstats import RunStats, site_status
 from tests.pipelines.conftest import item, rows
 
 
@@ -28,14 +28,21 @@ def test_runstats_and_fetch_errors_and_status(chain_factory, db_url, capsys):
 
     (site,) = rows(db_url, "SELECT * FROM site_runs")
     assert (site.run_id, site.site, site.pages, site.documents, site.errors, site.finish_reason, site.status) == (
-        run_id, "hongze", 5, 1, 1, "finished", "failing")
-    assert rows(db_url, "SELECT status FROM crawl_runs")[0].status == "failed"
+        run_id, "hongze", 5, 1, 1, "finished", "errors")
+    assert rows(db_url, "SELECT status FROM crawl_runs")[0].status == "ok"
     (fe,) = rows(db_url, "SELECT run_id, status, error FROM fetch_errors")
     assert (fe.run_id, fe.status, fe.error) == (run_id, 404, "HTTP 404")
 
     assert main(["status", "--db", db_url]) == 0
     out = capsys.readouterr().out
-    assert f"run {run_id}" in out and "hongze" in out and "failing" in out
+    assert f"run {run_id}" in out and "hongze" in out and "errors" in out
+
+
+def test_site_status_tells_a_broken_site_from_a_few_failed_fetches():
+    assert site_status("finished", 12, 0) == "ok"
+    assert site_status("finished", 12, 3) == "errors"
+    assert site_status("finished", 0, 0) == "failing"       # the listing yielded nothing: the site changed
+    assert site_status("closespider_timeout", 12, 0) == "failing"
 
 
 def test_status_on_an_empty_dataset(db_url, capsys):
