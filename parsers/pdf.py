@@ -146,8 +146,10 @@ def _chars(page, height: float) -> list[Item]:
         items = []
         for i in range(n):
             u = pdfium_c.FPDFText_GetUnicode(raw, i)
-            if u <= 32 or u in (0xA0, 0x3000, 0xFEFF, 0xFFFE, 0xFFFF) or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+            if u < 32 or u in (0xFEFF, 0xFFFE, 0xFFFF) or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
                 continue
+            if u in (0xA0, 0x3000):
+                u = 32                                  # a printed space; join_line collapses runs
             if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
                 continue
             ch = chr(u) if u < 0xD800 or u > 0xDFFF else "\ufffd"
@@ -367,16 +369,21 @@ def join_line(line: list[Item]) -> str:
     out = []
     prev = None
     for it in line:
+        if it.text == " ":
+            if out and out[-1] not in (" ", "  "):
+                out.append(" ")
+            continue
         if prev is not None:
             gap = it.x0 - prev.x1
             size = min(prev.h, it.h)
             if gap > 1.5 * size:
+                out[-1:] = out[-1:] if out[-1] not in (" ", "  ") else []
                 out.append("  ")
-            elif gap > 0.5 * size and not (_CJK.match(prev.text[-1:]) and _CJK.match(it.text[:1])):
+            elif gap > 0.25 * size and out[-1] != " " and not (_CJK.match(prev.text[-1:]) and _CJK.match(it.text[:1])):
                 out.append(" ")
         out.append(it.text)
         prev = it
-    return "".join(out)
+    return "".join(out).strip()
 
 
 def layout_blocks(items: list[Item], grids: list[Grid], *, page_height: float,

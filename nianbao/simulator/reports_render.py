@@ -95,20 +95,23 @@ def _pipe_lines(grid: Grid) -> list[str]:
     return out
 
 
-def _tab_lines(grid: Grid) -> list[str]:
+def _tab_lines(grid: Grid, space: str = " ") -> list[str]:
     """Every grid position, tab-joined. A wrapped row label spills its rest onto lines of its
-    own in the same column (seed 001); headers and tall labels join their pieces."""
+    own in the same column (seed 001); headers join their pieces with `space` (seed 002's
+    "结果 维持"), tall and vertical labels with nothing."""
     out = []
     for r in range(grid.nrows):
         cells, spill = [""] * grid.width, {}
         data_row = grid.has_values(r)
         for s in grid.row_spans(r):
             pieces = s.text.split("\n")
-            if len(pieces) > 1 and data_row and s.kind == "label" and s.rowspan == 1:
+            vertical = max(map(len, pieces)) == 1
+            if len(pieces) > 1 and data_row and s.kind == "label" and s.rowspan == 1 \
+                    and not vertical:
                 cells[s.col] = pieces[0]
                 spill[s.col] = pieces[1:]
             else:
-                cells[s.col] = ("" if s.rowspan > 1 else " ").join(pieces)
+                cells[s.col] = ("" if s.rowspan > 1 or vertical else space).join(pieces)
         out.append("\t".join(cells))
         for i in range(max((len(p) for p in spill.values()), default=0)):
             extra = [""] * grid.width
@@ -187,9 +190,10 @@ def _html_content(sample, layout: str, site_style: str) -> str:
         elif layout == "lines":     # one <p> per cell, no row marks, so no empty cell to lose
             parts += [f"<p>{_esc(s.text)}</p>" for r in range(payload.nrows)
                       for s in payload.row_spans(r) if s.text]
-        else:
+        else:   # HTML whitespace makes a tab and a space one: keep spaces out of tab rows
+            lines = _tab_lines(payload, "") if layout == "tab" else _pipe_lines(payload)
             parts += [f"<p>{html.escape(line, quote=False)}</p>" if line else "<p>&nbsp;</p>"
-                      for line in _TABLE_LINES[layout](payload)]
+                      for line in lines]
     return "\n".join(parts)
 
 

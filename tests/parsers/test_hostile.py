@@ -152,3 +152,55 @@ def test_doc_that_libreoffice_cannot_read():
         assert "\n" not in str(exc)
     else:
         assert isinstance(d, Document)
+
+
+def _text_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF written with pdfium: Helvetica text objects, one per line."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    doc = pdfium.PdfDocument.new()
+    page = doc.new_page(595, 842)
+    for k, line in enumerate(lines):
+        obj = pdfium_c.FPDFPageObj_NewTextObj(doc.raw, b"Helvetica", ctypes.c_float(12))
+        text = ctypes.create_string_buffer((line + "\0").encode("utf-16-le"))
+        pdfium_c.FPDFText_SetText(obj, ctypes.cast(text, ctypes.POINTER(pdfium_c.FPDF_WCHAR)))
+        pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 72, 760 - 20 * k)
+        pdfium_c.FPDFPage_InsertObject(page.raw, obj)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def no_ocr(monkeypatch):
+    from parsers import ocr
+
+    def unavailable():
+        raise ocr.OcrUnavailable(ocr.INSTALL_HINT)
+    monkeypatch.setattr(ocr, "engine", unavailable)
+
+
+def test_garbage_text_layer_without_ocr_warns(no_ocr):
+    d = read_pdf(_text_pdf(["Xk#qz Vbnm plok wert yuio", "asdf ghjk lzxc vbnm qwer tyui"]))
+    assert d.blocks == []
+    assert any("no usable text layer" in w and "pip install nianbao[ocr]" in w for w in d.warnings)
+
+
+def test_readable_text_layer_is_not_sent_to_ocr(no_ocr):
+    d = read_pdf(_text_pdf(["2021 12 0 3 5"] + [""] * 34 + ["- 1 -"]))
+    assert texts(d) == ["2021 12 0 3 5"] and d.warnings == []
+
+
+def test_scan_without_ocr_warns(no_ocr):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (600, 800), 255).save(buf, format="PDF")
+    d = read_pdf(buf.getvalue())
+    assert any("OCR not installed" in w for w in d.warnings)
+    png = io.BytesIO()
+    Image.new("L", (60, 80), 255).save(png, format="PNG")
+    assert "OCR not installed" in one_line_error(read_image, png.getvalue())

@@ -5,9 +5,11 @@ Cheap layouts (HTML, text, DOCX) run under hypothesis. PDF (LibreOffice) and sca
 expensive: one batch per run, converted by one soffice process, from a seed drawn per run
 (printed in every failure; set NIANBAO_ROUNDTRIP_SEED to replay it).
 
-No layout here loses information. Combinations that would are not generated: the generator never
-prints a blank cell (only "/" with slash_zero), because a blank cell vanishes from one-cell-per-line
-HTML, where no row marks remain to show which cell is missing.
+No layout here loses information. Combinations that would are not generated:
+- the generator never prints a blank cell (only "/" with slash_zero): a blank cell vanishes from
+  one-cell-per-line HTML, where no row marks remain to show which cell is missing;
+- tab-flattened HTML joins the pieces of a wrapped header without a space: HTML whitespace makes
+  a tab and a space one, so a space inside a cell would read as a cell boundary.
 """
 import os
 import random
