@@ -73,11 +73,13 @@ def _bare(case: str):
         import numpy as np
         import pypdfium2 as pdfium
         from rapidocr_onnxruntime import RapidOCR
+
+        from parsers.limits import OCR_DPI
         engine = RapidOCR()
 
         def run(data):
             doc = pdfium.PdfDocument(data)
-            return [engine(np.asarray(doc[i].render(scale=170 / 72, grayscale=True).to_pil()), use_cls=False)
+            return [engine(np.asarray(doc[i].render(scale=OCR_DPI / 72, grayscale=True).to_pil()), use_cls=False)
                     for i in range(len(doc))]
         return run
     raise KeyError(case)

@@ -28,7 +28,7 @@ def read_doc(data: bytes) -> Document:
 def convert_many(items: list[bytes]) -> list[Document | ParseError]:
     """Convert a batch of DOC/WPS files in ONE LibreOffice run; a ParseError in place of each failure."""
     results: list[Document | ParseError | None] = [None] * len(items)
-    soffice = shutil.which("soffice") or ("/usr/bin/soffice" if os.path.exists("/usr/bin/soffice") else None)
+    soffice = shutil.which("soffice") or shutil.which("/usr/bin/soffice")
     with tempfile.TemporaryDirectory(prefix="nianbao-soffice-") as tmp:
         inputs, types = [], {}
         for k, data in enumerate(items):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=8192)
 def norm(text: str) -> str:
     """Label text in the one spelling the patterns are written for."""
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

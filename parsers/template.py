@@ -14,6 +14,7 @@ from math import comb
 from parsers import labels as L
 from parsers.checks import CellKey, relations
 from parsers.model import Block, Cell, Number, TableBlock
+from parsers.sections import heading
 from parsers.values import is_value, parse_value
 
 MAX_READINGS = 200
@@ -24,7 +25,7 @@ _MULTI = re.compile(r"^\S+(?:\s+\S+)+$")
 class Printed:
     raw: str
     value: Number | None
-    derived: bool = False       # not printed: the only value every check-consistent reading allows
+    derived: tuple[str, ...] = ()   # not printed: the checks that fix its value, in every reading
 
 
 Reading = list  # list[Printed | None], aligned with the columns; None = nothing printed there
@@ -140,10 +141,10 @@ class Proactive(Table):
     def read(self, rows: list[Row]) -> None:
         cols: list[tuple[str, int]] = []
         items, cols_at, prev_header_only = [], {}, False
-        for row in rows:
+        for row in _join_wrapped_headers(rows):
             header = []
             for pos, label in row.labels:
-                hit = next(((k, f) for k, p, f in L.PROACTIVE_COLS if p.search(L.norm(label))), None)
+                hit = _column(L.norm(label))
                 if hit:
                     header.append((hit[0], pos, hit[1]))
             if header:                         # header words one per row (flat text) accumulate
@@ -151,7 +152,8 @@ class Proactive(Table):
                 fmts = {fmt for _, _, fmt in header if fmt}
                 if len(fmts) == 1:
                     self.formats.append(fmts.pop())
-            prev_header_only = bool(header) and not row.values
+            # a stray wrapped piece ("数量" after "上一年项目") does not end the header words
+            prev_header_only = (bool(header) or prev_header_only and _fragment(row)) and not row.values
             in_header = {pos for _, pos, _ in header}
             items.append((row, L.norm("".join(t for pos, t in row.labels if pos not in in_header))))
             cols_at[id(row)] = cols
@@ -170,6 +172,43 @@ class Proactive(Table):
             self.warnings.append(f"proactive: hybrid table ({' / '.join(self.formats)} headers); "
                                  f"format taken from the first sub-table")
         return self.formats[0]
+
+
+def _column(text: str) -> tuple[str, str | None] | None:
+    """(column key, format it signals) of a proactive header label, else None."""
+    return next(((key, fmt) for key, pattern, fmt in L.PROACTIVE_COLS if pattern.search(text)), None)
+
+
+def _fragment(row: Row) -> bool:
+    """A one-label row without values that names no column, row or table: a piece of a wrapped label."""
+    if row.values or len(row.labels) != 1:
+        return False
+    text = L.norm(row.labels[0][1])
+    return not (_column(text) or L.earliest(text, L.PROACTIVE_ROWS) or L.table_of(text))
+
+
+def _join_wrapped_headers(rows: list[Row], most: int = 4) -> list[Row]:
+    """One cell per line prints a wrapped header as several rows ("上一年项" / "目数量"): a run of
+    fragments joins into one row as soon as the joined text names a column."""
+    out, i = [], 0
+    while i < len(rows):
+        joined = None
+        if _fragment(rows[i]):
+            text = ""
+            for j in range(i, min(i + most, len(rows))):
+                if not _fragment(rows[j]):
+                    break
+                text += rows[j].labels[0][1]
+                if j > i and _column(L.norm(text)):
+                    joined = (Row([text], [(0, text)], []), j + 1)
+                    break
+        if joined:
+            out.append(joined[0])
+            i = joined[1]
+        else:
+            out.append(rows[i])
+            i += 1
+    return out
 
 
 class Requests(Table):
@@ -259,7 +298,10 @@ def match(blocks: list[Block]) -> Matched:
     rows: dict[str, list[Row]] = {name: [] for name in tables}
     current = None
     for block in blocks:
-        if not isinstance(block, TableBlock):
+        if not isinstance(block, TableBlock):     # a section heading says which table follows
+            is_heading, key = heading(block.text)
+            if is_heading and key:
+                current = key if key in tables else None
             continue
         for cells in block.rows:
             row = classify(cells)
@@ -345,40 +387,50 @@ def _consistent(rels, trial: dict, keys: list[CellKey]) -> bool:
     for key in keys:
         if trial.get(key) is not None:
             continue
-        solved = {r.solve(numbers, key) for r in touching if key in r.cells} - {None}
-        if len(solved) > 1 or any(v < 0 for v in solved):
+        solved = {r: v for r in touching if key in r.cells and (v := r.solve(numbers, key)) is not None}
+        values = set(solved.values())
+        if len(values) > 1 or any(v < 0 for v in values):
             return False
-        if solved:
-            value = solved.pop()
-            trial[key] = Printed("", value, derived=True)
+        if values:
+            value = values.pop()
+            trial[key] = Printed("", value, derived=tuple(sorted({r.rule for r in solved})))
             numbers[key] = value
     return all(r.evaluate(numbers).ok is not False for r in touching)
 
 
 def _merge(name, row, cols, keys, reads, outcomes, warnings) -> dict[CellKey, Printed | None]:
-    """Cells on which every consistent reading agrees; the others null, with a warning."""
+    """Cells on which every consistent reading agrees; the others null, with a warning.
+
+    A cell some reading leaves unprinted, with its value derived from the checks, keeps raw ""
+    and is named in the warning with the checks it was derived from.
+    """
     printed = len({id(p) for r in reads for p in r if p is not None})
     what = f"{name}.{row}: {len(reads)} readings of {printed} printed values in {len(cols)} columns"
     if not outcomes:
         warnings.append(f"{what}; none passes the checks, cells null")
         return {k: None for k in keys}
-    out, unsettled, derived = {}, [], []
+    out, unsettled, derived, rules = {}, [], [], set()
     for i, key in enumerate(keys):
         options = [o[i] for o in outcomes]
         if any(p is None for p in options) or len({p.value for p in options}) > 1:
             out[key] = None
             unsettled.append(str(cols[i]))
             continue
-        raws = {p.raw for p in options if not p.derived}
-        out[key] = Printed(raws.pop() if len(raws) == 1 else "", options[0].value,
-                           derived=any(p.derived for p in options))
-        if any(p.derived for p in options):
-            derived.append(str(cols[i]))
+        raws = {p.raw for p in options}
+        from_checks = [p.derived for p in options if p.derived]
+        out[key] = Printed("" if from_checks or len(raws) > 1 else raws.pop(), options[0].value,
+                           derived=tuple(sorted({r for d in from_checks for r in d})))
+        if from_checks:
+            derived.append(f"{'.'.join(key)}={options[0].value}")
+            rules.update(out[key].derived)
     if len(reads) > 1 or derived:
         note = f"{what}; {len(outcomes)} consistent with the checks"
         if unsettled:
             note += f"; uncertain, null: {', '.join(unsettled)}"
         if derived:
-            note += f"; the unprinted cell follows from the checks (raw left empty where it was not printed)"
+            checks = " and ".join(sorted(rules))
+            place = "" if len(derived) == 1 else "; the gap may be any of these, every placement gives the same values"
+            note += (f"; not printed, derived from the {checks} check{'s' if len(rules) > 1 else ''} "
+                     f"(raw left empty): {', '.join(derived)}{place}")
         warnings.append(note)
     return out

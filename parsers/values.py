@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 from parsers.model import Number
 
@@ -25,6 +26,7 @@ def _number(text: str) -> Number:
     return Decimal(text) if "." in text else int(text)
 
 
+@lru_cache(maxsize=8192)       # the same few cell texts ("0", "/") recur hundreds of times a report
 def parse_value(raw: str) -> tuple[Number | None, bool]:
     """(value, is_value): the number a cell prints, and whether the text is a value cell at all.
 

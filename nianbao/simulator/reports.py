@@ -1,4 +1,5 @@
-"""Random but valid annual reports (both official forms), their expected parse, and renderers."""
+"""Random but valid annual reports (the two official forms and pre-2019 free-form narrative),
+their expected parse, and renderers."""
 from __future__ import annotations
 
 import datetime
@@ -10,15 +11,18 @@ from functools import lru_cache
 from nianbao.simulator.reports_forms import (
     APPLICANT_COLS, REQUEST_COLS, REVIEW_COLS, REVIEW_ROWS, canonical_keys, request_rows)
 from nianbao.simulator.reports_render import (
-    render_docx, render_html_page, render_pdfs, render_scan, render_text)
-from nianbao.simulator.reports_text import narrative
+    LOSSY_LAYOUTS, render_docx, render_html_page, render_pdfs, render_scan, render_text)
+from nianbao.simulator.reports_text import narrative, narrative_free
 
-__all__ = ["SampleReport", "PERTURBATIONS", "generate", "expected_cells", "expected_checks",
-           "to_report", "render_html_page", "render_text", "render_docx", "render_pdfs",
+__all__ = ["SampleReport", "PERTURBATIONS", "TEMPLATES", "LOSSY_LAYOUTS", "template_for",
+           "generate", "expected_cells", "expected_checks", "to_report", "render_html_page", "render_text", "render_docx", "render_pdfs",
            "render_scan"]
 
+# slash_zero / blank_zero print some zero cells as "/" / nothing (value None); renderers refuse
+# blank cells in LOSSY_LAYOUTS, where a blank cell's place cannot be seen.
 PERTURBATIONS = frozenset({"label_wrap", "page_footer", "single_other", "slash_zero",
-                           "subtotal_col", "no_title", "bad_total"})
+                           "blank_zero", "subtotal_col", "no_title", "bad_total"})
+TEMPLATES = ("2021", "2019", "free")
 
 Key = tuple[str, str, str]
 
@@ -28,7 +32,7 @@ class SampleReport:
     agency: str
     region: dict                        # {province, city, county, code}
     year: int
-    template: str                       # "2021" | "2019"
+    template: str                       # "2021" | "2019" | "free" (no tables, values empty)
     values: dict[Key, int | Decimal | None]
     raw: dict[Key, str]
     sections: dict[str, str]
@@ -108,9 +112,11 @@ def _proactive(rng: random.Random, template: str, values: dict, raw: dict) -> No
         put("coercion", "decisions", _small(rng, 0.15, 5))
         put("fees", "amount_10k_yuan", _money(rng, 0.2))
         return
-    change_style = rng.choice(["sign", "word", "plain"])
+    change_style = rng.choice(["sign", "word", "plain", "pair"])
 
     def change_text(v: int) -> str:
+        if change_style == "pair":      # "+(0) -(0)": one side is always 0, so any reading agrees
+            return f"+({max(v, 0)}) -({max(-v, 0)})"
         if v == 0:
             return "0"
         if change_style == "word":
@@ -132,9 +138,13 @@ def _proactive(rng: random.Random, template: str, values: dict, raw: dict) -> No
         if row != "fees":
             put(row, "decisions", _small(rng, p, 200))
     put("procurement", "items", _small(rng, 0.25, 6))
-    amount = _money(rng, 0.25) if values[("proactive", "procurement", "items")] else Decimal(0)
-    unit = rng.choice(["", "万元", "元"]) if amount else ""
-    put("procurement", "amount", amount, f"{amount}{unit}")
+    # "251000元", "1646.5万元", "52.15": the value is the printed number, the unit stays in raw
+    unit = rng.choice(["", "万元", "元"])
+    amount = Decimal(0)
+    if values[("proactive", "procurement", "items")] and rng.random() < 0.8:
+        amount = (Decimal(rng.randint(500, 9999999)).scaleb(-rng.choice([0, 0, 2])) if unit == "元"
+                  else Decimal(rng.randint(1, 99999)).scaleb(-rng.randint(0, 4)))
+    put("procurement", "amount", amount, f"{amount}{unit}" if amount else "0")
 
 
 def _requests(rng: random.Random, rows: list[str], values: dict, raw: dict) -> None:
@@ -187,53 +197,90 @@ def _break_a_total(rng: random.Random, values: dict, raw: dict) -> None:
             raw[key] = str(values[key])
             return
         values[key] = old
-    raise AssertionError("no total could be broken")   # unreachable: review totals never slash
+    raise AssertionError("no total could be broken")   # unreachable: the review row is kept
+
+
+def template_for(year: int) -> str:
+    """The form a report for `year` uses: the 2008 free-form narrative up to 2018, the 2019 form
+    for 2019 and 2020, the 2021 form from 2021 on."""
+    return "free" if year <= 2018 else "2019" if year <= 2020 else "2021"
+
+
+def _blank_zeros(rng: random.Random, values: dict, raw: dict, text: str, keep: set) -> None:
+    """Print some zero cells as `text` ("/" or blank), value None. Blanks come scattered or, as
+    real 表三 do, as every zero of the five 法人或其他组织 columns."""
+    zeros = [k for k, v in values.items() if v == 0 and k not in keep]
+    if not zeros:
+        return
+    if text == "" and rng.random() < 0.4:
+        chosen = [k for k in zeros if k[0] == "requests" and k[2] in APPLICANT_COLS[1:]]
+    else:
+        chosen = [k for k in zeros if rng.random() < 0.15]
+    for k in chosen or [rng.choice(zeros)]:
+        values[k], raw[k] = None, text
 
 
 def generate(rng: random.Random, *, template: str | None = None, year: int | None = None,
              agency: str | None = None, region: dict | None = None,
              perturb=()) -> SampleReport:
-    """A random report whose values satisfy every check of template.md (unless `bad_total`)."""
+    """A random report whose values satisfy every check of template.md (unless `bad_total`).
+
+    Without `template`, the year decides (template_for); without either, any of TEMPLATES. A
+    "free" report has no tables, so only `no_title` applies to it."""
     perturb = frozenset(perturb)
     if not perturb <= PERTURBATIONS:
         raise ValueError(f"unknown perturbations: {sorted(perturb - PERTURBATIONS)}")
     if template is None:
-        template = ("2019" if year <= 2020 else "2021") if year else rng.choice(["2019", "2021"])
-    if template not in ("2019", "2021"):
-        raise ValueError(f"template must be '2019' or '2021', not {template!r}")
-    if year is None:
+        template = template_for(year) if year else rng.choice(TEMPLATES)
+    if template not in TEMPLATES:
+        raise ValueError(f"template must be one of {TEMPLATES}, not {template!r}")
+    if year is None and template == "free":
+        year = rng.randint(2008, 2018)
+    elif year is None:
         year = rng.choice([2019, 2020]) if template == "2019" else rng.randint(2021, 2024)
     if template == "2019":
         perturb -= {"single_other"}     # the 2019 form always prints （六） as one row
+    if template == "free":
+        perturb &= {"no_title"}
     name, region = _pick_agency(rng, region)
     agency = agency or name
 
     values: dict = {}
     raw: dict = {}
-    _proactive(rng, template, values, raw)
-    _requests(rng, request_rows(template == "2021" and "single_other" not in perturb), values, raw)
-    _review(rng, values, raw)
-    if "slash_zero" in perturb:
-        zeros = [k for k, v in values.items() if v == 0]
-        for k in [rng.choice(zeros)] + [k for k in zeros if rng.random() < 0.15]:
-            values[k], raw[k] = None, "/"
-    if "bad_total" in perturb:
-        _break_a_total(rng, values, raw)
-
-    totals = {"new": values[("requests", "new_received", "total")],
-              "carried": values[("requests", "carried_over", "total")],
-              "forward": values[("requests", "carried_forward", "total")]}
-    preamble, paragraphs = narrative(rng, agency, year, template, totals)
-    title = f"{agency}{year}年{rng.choice(['', '度'])}政府信息公开工作年度报告"
-    month = rng.choices([1, 2, 3], weights=[6, 2, 1])[0]
-    published = datetime.date(year + 1, month, rng.randint(5, 28 if month == 2 else 31))
     style = {"parens": rng.choice(["full", "full", "half"]),
              "numbering": rng.choice(["1.", "1.", "1、", "1. "]),
-             "wrap_seed": rng.randrange(2 ** 32), "preamble": preamble,
-             "paragraphs": paragraphs}
+             "wrap_seed": rng.randrange(2 ** 32)}
+    if template == "free":
+        preamble, outline, paragraphs, counts = narrative_free(rng, agency, year)
+        style.update(outline=outline, appendix=counts if (
+            "fees" in paragraphs and rng.random() < 0.35) else None)
+        kind = rng.choice(["政府信息公开工作年度报告"] * 3 + ["信息公开工作年度报告"])
+    else:
+        _proactive(rng, template, values, raw)
+        _requests(rng, request_rows(template == "2021" and "single_other" not in perturb),
+                  values, raw)
+        _review(rng, values, raw)
+        # a misprinted review total must stay detectable: keep that row's inputs printed
+        keep = {k for k in values if k[:2] == ("review_litigation", "review")} \
+            if "bad_total" in perturb else set()
+        if "slash_zero" in perturb:
+            _blank_zeros(rng, values, raw, "/", keep)
+        if "blank_zero" in perturb:
+            _blank_zeros(rng, values, raw, "", keep)
+        if "bad_total" in perturb:
+            _break_a_total(rng, values, raw)
+        totals = {"new": values[("requests", "new_received", "total")],
+                  "carried": values[("requests", "carried_over", "total")],
+                  "forward": values[("requests", "carried_forward", "total")]}
+        preamble, paragraphs = narrative(rng, agency, year, template, totals)
+        kind = "政府信息公开工作年度报告"
+    title = f"{agency}{year}年{rng.choice(['', '度'])}{kind}"
+    month = rng.choices([1, 2, 3], weights=[6, 2, 1])[0]
+    published = datetime.date(year + 1, month, rng.randint(5, 28 if month == 2 else 31))
+    style.update(preamble=preamble, paragraphs=paragraphs)
     return SampleReport(agency=agency, region=region, year=year, template=template,
                         values=values, raw=raw,
-                        sections={k: "\n".join(v) for k, v in paragraphs.items()},
+                        sections={k: "\n".join(paragraphs[k]) for k in ("overview", "problems", "other")},
                         title=title, published=published, perturb=perturb, style=style)
 
 
@@ -249,7 +296,8 @@ def expected_cells(sample: SampleReport) -> list:
 
 
 def _evaluate(values: dict) -> list[dict]:
-    """The four table checks of template.md over the printed values (ok None: an input missing)."""
+    """The four table checks of template.md over the printed values (ok None: an input missing;
+    "/" and blank cells are None)."""
     def check(rule, row, col, left, right):
         """left and right are key lists whose sums must agree."""
         inputs = {"/".join(k[1:]): values[k] for k in left + right}
@@ -262,6 +310,8 @@ def _evaluate(values: dict) -> list[dict]:
                 "actual": actual, "inputs": inputs}
 
     rows = [k[1] for k in values if k[0] == "requests" and k[2] == "total"]
+    if not rows:                        # a free-form report: no tables, no table checks
+        return []
     results = [r for r in rows if r not in
                ("new_received", "carried_over", "total_handled", "carried_forward")]
     out = []
@@ -295,11 +345,11 @@ def to_report(sample: SampleReport):
     from parsers.model import Report
     region = {k: sample.region.get(k) for k in ("province", "city", "county")}
     single = "single_other" in sample.perturb
+    tables = {} if sample.template == "free" else {
+        "proactive": sample.template, "requests": "2019" if single else sample.template,
+        "review_litigation": sample.template}
     return Report(agency=sample.agency, region=region, year=sample.year,
                   template=sample.template,
                   title=None if "no_title" in sample.perturb else sample.title,
                   published=sample.published.isoformat(), cells=expected_cells(sample),
-                  checks=expected_checks(sample), sections=dict(sample.sections),
-                  tables={"proactive": sample.template,
-                          "requests": "2019" if single else sample.template,
-                          "review_litigation": sample.template})
+                  checks=expected_checks(sample), sections=dict(sample.sections), tables=tables)

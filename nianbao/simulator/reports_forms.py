@@ -89,7 +89,9 @@ REVIEW_LABELS = ["结果维持", "结果纠正", "其他结果", "尚未审结",
 
 
 def canonical_keys(template: str, single_other: bool = False) -> list[tuple[str, str, str]]:
-    """Every (table, row, col) a report of this form prints, in printed order."""
+    """Every (table, row, col) a report of this form prints, in printed order ("free": none)."""
+    if template == "free":
+        return []
     keys = [("proactive", row, col)
             for _, _, rows, cols in (PROACTIVE_2021 if template == "2021" else PROACTIVE_2019)
             for row, _ in rows for col in cols]
@@ -238,4 +240,25 @@ def review_grid(raw: dict, label) -> Grid:
     g.add_row([(t, 1, 1, "header") for t in REVIEW_LABELS * 2])
     g.add_row([(raw[("review_litigation", r, c)], 1, 1, "value", ("review_litigation", r, c))
                for r in REVIEW_ROWS for c in REVIEW_COLS])
+    return g
+
+
+def appendix_grid(counts: dict[str, int], label) -> Grid:
+    """The optional pre-2019 附表 "政府信息公开情况统计表" (指标名称/计量单位/统计数), holding the
+    narrative's numbers. It is no standard table: a parser reads no canonical cell from it."""
+    g = Grid("appendix", 3, label=label)
+    g.add_row([("政府信息公开情况统计表", 1, 3, "caption")])
+    g.add_row([(t, 1, 1, "header") for t in ("指标名称", "计量单位", "统计数")])
+    rows = [("一、主动公开情况", None, None), ("主动公开政府信息数", "条", counts["proactive"]),
+            ("二、依申请公开情况", None, None), ("收到申请数", "件", counts["new"]),
+            ("其中：同意公开答复数", "件", counts["granted"]),
+            ("同意部分公开答复数", "件", counts["partly"]),
+            ("不同意公开答复数", "件", counts["refused"]),
+            ("三、因政府信息公开申请行政复议数", "件", 0), ("四、因政府信息公开提起行政诉讼数", "件", 0),
+            ("五、依申请公开信息收取的费用", "万元", 0)]
+    for name, unit, value in rows:
+        if unit is None:
+            g.add_row([(name, 1, 3, "label")])
+        else:
+            g.add_row([(name, 1, 1, "label"), (unit, 1, 1, "label"), (str(value), 1, 1, "value")])
     return g

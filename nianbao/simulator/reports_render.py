@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from nianbao.simulator.reports_forms import (
-    Grid, proactive_grid, requests_grid, review_grid)
+    Grid, appendix_grid, proactive_grid, requests_grid, review_grid)
 
 SECTION_HEADINGS = {
     "overview": "一、总体情况", "proactive": "二、主动公开政府信息情况",
@@ -23,6 +23,14 @@ HTML_LAYOUTS = ("table",) + TEXT_LAYOUTS
 SITE_STYLES = ("trs", "hanweb", "gkmlpt")
 ENCODINGS = {"utf-8": "utf-8", "gbk": "gb2312", "gb18030": "gb18030"}   # codec -> <meta> charset
 BODY_FONT, HEADING_FONT = "Noto Serif CJK SC", "Noto Sans CJK SC"
+# (medium, layout) pairs that cannot print a blank cell (`blank_zero`) in its place, so the
+# renderers refuse such a sample. HTML "lines" prints one <p> per non-empty cell with no row
+# marks: a blank cell leaves no trace. HTML "tab" puts a row's cells in one <p> joined by tabs,
+# and HTML whitespace makes the two tabs around a blank cell one boundary. Every other layout
+# keeps the position: table cells (HTML, DOCX, PDF), " |  | " in pipe rows, two tabs in tab
+# text, and a line holding only a tab in text "lines" (the mark seed 004 prints for the covered
+# part of a merged cell).
+LOSSY_LAYOUTS = frozenset({("html", "tab"), ("html", "lines")})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,6 +69,14 @@ def _blocks(sample) -> list[tuple[str, object]]:
     if "no_title" not in sample.perturb:
         blocks.append(("title", sample.title))
     blocks.append(("para", sample.style["preamble"]))
+    if sample.template == "free":
+        for key, heading in sample.style["outline"]:
+            blocks.append(("heading", heading))
+            blocks += [("para", p) for p in paragraphs[key]]
+        if sample.style["appendix"]:
+            blocks.append(("para", f"附表：{sample.year}年度政府信息公开情况统计表"))
+            blocks.append(("table", appendix_grid(sample.style["appendix"], label)))
+        return blocks
     blocks.append(("heading", SECTION_HEADINGS["overview"]))
     blocks += [("para", p) for p in paragraphs["overview"]]
     blocks.append(("heading", SECTION_HEADINGS["proactive"]))
@@ -80,6 +96,12 @@ def _blocks(sample) -> list[tuple[str, object]]:
         blocks.append(("heading", SECTION_HEADINGS[key]))
         blocks += [("para", p) for p in paragraphs[key]]
     return blocks
+
+
+def _refuse_lossy(sample, medium: str, layout: str) -> None:
+    if "blank_zero" in sample.perturb and (medium, layout) in LOSSY_LAYOUTS:
+        raise ValueError(f"blank_zero cells cannot be printed in the {medium} {layout!r} layout "
+                         "without losing their position")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,6 +160,7 @@ def render_text(sample, *, layout: str = "tab") -> str:
     """The report flattened to text in one of the seed styles: pipe, tab or lines."""
     if layout not in TEXT_LAYOUTS:
         raise ValueError(f"text layout must be one of {TEXT_LAYOUTS}, not {layout!r}")
+    _refuse_lossy(sample, "text", layout)
     gap = [] if layout == "lines" else [""]
     out: list[str] = []
     for kind, payload in _blocks(sample):
@@ -211,6 +234,7 @@ def render_html_page(sample, *, layout: str = "table", chrome: bool = True,
         raise ValueError(f"site_style must be one of {SITE_STYLES}, not {site_style!r}")
     if encoding not in ENCODINGS:
         raise ValueError(f"encoding must be one of {sorted(ENCODINGS)}, not {encoding!r}")
+    _refuse_lossy(sample, "html", layout)
     content = _html_content(sample, layout, site_style)
     charset = ENCODINGS[encoding]
     if not chrome:
@@ -269,7 +293,8 @@ def render_html_page(sample, *, layout: str = "table", chrome: bool = True,
 _WIDTHS_CM = {"proactive": [4.6, 4.0, 4.0, 4.0],
               "requests": [1.6, 2.6, 4.4] + [1.14] * 7,
               "requests+subtotal": [1.5, 2.4, 4.1] + [1.07] * 8,
-              "review_litigation": [1.1] * 15}
+              "review_litigation": [1.1] * 15,
+              "appendix": [8.6, 4.0, 4.0]}
 
 
 def _east_asian(element, font: str) -> None:

@@ -204,3 +204,10 @@ def test_scan_without_ocr_warns(no_ocr):
     png = io.BytesIO()
     Image.new("L", (60, 80), 255).save(png, format="PNG")
     assert "OCR not installed" in one_line_error(read_image, png.getvalue())
+
+
+def test_doc_without_libreoffice(monkeypatch):
+    import parsers.doc
+
+    monkeypatch.setattr(parsers.doc.shutil, "which", lambda name: None)
+    assert "apt-get install libreoffice-writer-nogui" in one_line_error(read_doc, built()["doc"])

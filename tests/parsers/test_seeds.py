@@ -59,3 +59,15 @@ def test_sections(case):
     expected, report = case
     assert set(report.sections) == {"overview", "problems", "other"}
     assert all(len(text) > 5 for text in report.sections.values())
+
+
+def test_seed_000_unprinted_cell_is_derived_and_named():
+    """Seed 000 prints six numbers in its seven-column 结转下年度 row: the missing value follows from
+    the balance check; the cells it may be keep raw "" and the warning names them and the check."""
+    seed = next(e for e in EXPECTED if e["file"].startswith("000"))
+    report = parsers.parse((SHARED / "seeds" / seed["file"]).read_bytes())
+    derived = [c for c in report.cells if c.raw == "" and c.value is not None]
+    assert derived and {(c.table, c.row) for c in derived} == {("requests", "carried_forward")}
+    [warning] = [w for w in report.warnings if "derived" in w]
+    assert "requests_balance" in warning
+    assert all(f"{c.table}.{c.row}.{c.col}={c.value}" in warning for c in derived)

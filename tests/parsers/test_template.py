@@ -9,6 +9,7 @@ from parsers import labels as L
 from parsers.core import build_report
 from parsers.model import Document, TableBlock, TextBlock
 from parsers.template import classify, match, readings
+from parsers.values import is_value
 
 REQ_COLS = L.REQUESTS_COLS
 REQ_HEADER = [
@@ -163,8 +164,27 @@ def flat_style(grid, bar=False):
     return ("\n|\n" if bar else "\n").join(cells)
 
 
+def _wrap(cell: str) -> list[str]:
+    """A label as a narrow cell prints it: a vertical header one character a line, a four-character
+    header in halves, a long label in pieces of 4-7 characters; captions and values stay whole."""
+    if is_value(cell) or cell.startswith("第二十条") or cell == "信息内容" or len(cell) in (5, 6) \
+            or len(cell) < 4:
+        return [cell]
+    if cell == "三、本年度办理结果":
+        return list(cell)
+    if len(cell) == 4:
+        return [cell[:2], cell[2:]]
+    k = 4 + len(cell) % 4
+    return [cell[i:i + k] for i in range(0, len(cell), k)]
+
+
+def flat_wrap_style(grid):
+    """One cell per line (HTML <p> per cell), each wrapped label's pieces on lines of their own."""
+    return "\n".join(piece for row in grid for c in row if c for piece in _wrap(c))
+
+
 TEXT_STYLES = {"pipe": pipe_style, "tab": tab_style, "cell": cell_style, "flat": flat_style,
-               "flat_bar": lambda g: flat_style(g, bar=True)}
+               "flat_bar": lambda g: flat_style(g, bar=True), "flat_wrap": flat_wrap_style}
 
 
 def parse_text(text: str):
@@ -288,3 +308,32 @@ def test_readings_enumerate_and_position_map():
     row = classify(["一、本年新收", "", "", "5", "", "7"])
     assert [p.value for p in readings(row, 3, [3, 4, 5])[0]] == [5, None, 7]
     assert [p.raw for p in readings(classify(["x", "0 0", "1"]), 3)[0]] == ["0", "0", "1"]
+
+
+@pytest.mark.parametrize("seed,fmt", [(2, "2019"), (0, "2019"), (1, "2021")])
+def test_one_cell_per_line_html_with_wrapped_labels(seed, fmt):
+    """HTML with one <p> per cell: a wrapped header ("上一年项<br/>目数量") is two lines, a vertical
+    行政复议 header four; the columns and the tables still come out right."""
+    import parsers
+    from nianbao.simulator.reports import expected_cells as sample_cells, generate, render_html_page
+    sample = generate(random.Random(seed), template=fmt, perturb=("label_wrap",))
+    report = parsers.parse(render_html_page(sample, layout="lines", chrome=False))
+    assert {(c.table, c.row, c.col): (c.value, c.raw) for c in report.cells} == \
+           {(c.table, c.row, c.col): (c.value, c.raw) for c in sample_cells(sample)}
+    assert not any("readings" in w or "no known label" in w for w in report.warnings)
+
+
+def test_unprinted_cell_derived_from_the_balance_check():
+    """结转下年度 printing six numbers where only one place for the gap passes the checks: that cell
+    gets the value the balance check requires, raw "", and a warning naming it and the check."""
+    head = ["申请人情况 | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |"]
+    rows = [("一、本年新收政府信息公开申请数量", [5, 0, 0, 0, 0, 0, 5]), ("二、上年结转政府信息公开申请数量", [0] * 7),
+            ("三、本年度办理结果 （一）予以公开", [3, 0, 0, 0, 0, 0, 3]), ("（七）总计", [3, 0, 0, 0, 0, 0, 3]),
+            ("四、结转下年度继续办理", [0, 0, 0, 0, 0, 2])]          # natural_person (2) not printed
+    lines = head + [" | ".join([label] + [str(v) for v in values]) + " |" for label, values in rows]
+    report = parse_text("\n".join(["三、收到和处理政府信息公开申请情况"] + lines))
+    cell = report.cell("requests", "carried_forward", "natural_person")
+    assert (cell.value, cell.raw) == (2, "")
+    assert [c.raw for c in report.cells if c.row == "carried_forward"] == ["", "0", "0", "0", "0", "0", "2"]
+    [warning] = [w for w in report.warnings if "derived" in w]
+    assert "requests_balance" in warning and "requests.carried_forward.natural_person=2" in warning
