@@ -114,6 +114,7 @@ REVIEW_ROWS = _compile([
     ("suit_after_review", r"复议后起诉"),
 ])
 REVIEW_COLS = ["upheld", "corrected", "other", "pending", "total"]
+REVIEW_HEADER = re.compile(r"维持|纠正|审结")
 
 
 def first_in_order(text: str, patterns, start: int = 0) -> int | None:

@@ -19,6 +19,7 @@ from parsers.values import is_value, parse_value
 
 MAX_READINGS = 200
 _MULTI = re.compile(r"^\S+(?:\s+\S+)+$")
+_PAIR_PLUS, _PAIR_MINUS = re.compile(r"^\+\s*\(\d+\)$"), re.compile(r"^-\s*\(\d+\)$")
 
 
 @dataclass
@@ -39,12 +40,15 @@ class Row:
 
 
 def classify(cells: list[str]) -> Row:
-    """A grid row split into label and value cells; a cell printing several numbers is split."""
+    """A grid row split into label and value cells; a cell printing several numbers is split,
+    and a "+(1) -(0)" change split at its space (flattened text) is joined again."""
     out: list[str] = []
     for cell in cells:
         parts = cell.split()
         if len(parts) > 1 and _MULTI.match(cell.strip()) and all(is_value(p) for p in parts):
             out.extend(parts)
+        elif out and _PAIR_MINUS.match(cell.strip()) and _PAIR_PLUS.match(out[-1]):
+            out[-1] = f"{out[-1]} {cell.strip()}"
         else:
             out.append(cell.strip())
     labels = [(i, c) for i, c in enumerate(out) if c and not is_value(c)]
@@ -61,11 +65,13 @@ def readings(row: Row, ncols: int, positions: list[int] | None = None) -> list[R
     if positions and len(row.cells) > max(positions) and all(pos in positions for pos, _ in row.values):
         return [[_printed(row.cells[pos]) for pos in positions]]
     last_label = max((pos for pos, _ in row.labels), default=-1)
-    region = row.cells[last_label + 1:]
+    full = row.cells[last_label + 1:]
+    region = list(full)
     while region and not region[-1]:
         region.pop()
-    if len(region) == ncols:
-        return [[_printed(cell) for cell in region]]
+    for cells in (full, region):       # blank last cells kept (a grid row), or padding dropped
+        if len(cells) == ncols:
+            return [[_printed(cell) for cell in cells]]
     printed = [_printed(raw) for _, raw in row.values]
     n = len(printed)
     if n == ncols:
@@ -239,6 +245,10 @@ class Requests(Table):
                     text += L.norm(label)
             items.append((row, text))
             in_header = in_header and not row.values
+        if not _standard(rows, bool(self.positions), max((len(r.values) for r in rows), default=0) >= 3):
+            self.warnings.append("requests: a table without applicant columns, a number or two a row "
+                                 "(not the standard 表三), ignored")
+            return
         cols, positions = self.columns()
         find = lambda text, start: L.first_in_order(text, L.REQUESTS_ROWS, start)
         for row, found, label in attach_labels(items, find):
@@ -261,6 +271,12 @@ class Review(Table):
 
     def read(self, rows: list[Row]) -> None:
         self.data = [row for row in rows if row.values]
+        header = any(L.REVIEW_HEADER.search(L.norm(label)) for row in rows for _, label in row.labels)
+        if not _standard(rows, header, sum(len(r.values) for r in self.data) >= len(L.REVIEW_COLS)):
+            self.warnings.append("review_litigation: a table without result columns and few numbers "
+                                 "(not the standard 表四), ignored")
+            self.data = []
+            return
         ncols = len(L.REVIEW_COLS)
         keys = [L.exact(L.norm("".join(t for _, t in row.labels)), L.REVIEW_ROWS) for row in self.data]
         if len(self.data) == 3 and all(keys) and len(set(keys)) == 3:
@@ -283,6 +299,12 @@ class Review(Table):
             self.candidates[key] = (list(L.REVIEW_COLS),
                                     [reading[r * ncols:(r + 1) * ncols] for reading in reads])
         self.joint = len(reads) > 1
+
+
+def _standard(rows: list[Row], header: bool, enough_numbers: bool) -> bool:
+    """Whether rows that print numbers form the standard table: its column header is there, or
+    it prints numbers enough for one (a pre-2019 statistics list prints one number a row)."""
+    return header or enough_numbers or not any(row.values for row in rows)
 
 
 @dataclass

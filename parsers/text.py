@@ -21,7 +21,7 @@ from parsers.values import is_value
 FOOTER = re.compile(r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
                     r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
 ARTIFACT = re.compile(r"\[bookmark:[^\]]*\]")
-_SPACES = re.compile(r"[ \u3000\xa0]{2,}")
+_TOKEN = re.compile(r"\+\s*\(\d+\)\s*-\s*\(\d+\)|\S+")     # "+(1) -(0)" is one token
 
 
 def read_text(data: bytes) -> Document:
@@ -97,9 +97,11 @@ def _recover_lines(lines: list[str]) -> list[Block]:
 
 
 def _split(line: str, kind: str) -> list[str]:
+    """A line's cells. A tab row keeps its blank last cells (a tab marks each one); a pipe row
+    drops them, since pipe-flattened tables pad rows with empty cells ("0 | 0 | |||")."""
     sep = "|" if kind == PIPE else "\t"
     cells = [cell.strip() for cell in line.rstrip("\r\n").split(sep)]
-    while cells and not cells[-1]:
+    while cells and not cells[-1] and (kind == PIPE or not any(cells)):
         cells.pop()
     return cells
 
@@ -173,18 +175,23 @@ def _flat_run(lines, kinds, i):
 
 def _line_cells(line: str) -> list[str]:
     """A flat line's cells: "label  0  0" (padding or single spaces collapsed from tabs) splits;
-    a label-only line with spaced words ("信息内容 本年制发件数 …") splits into its words."""
-    parts = line.split()
+    a label-only line with spaced words ("信息内容 本年制发件数 …") splits into its words.
+    A value with a space inside ("+(1) -(0)") stays one cell."""
+    if is_value(line):
+        return [line.strip()]
+    tokens = _TOKEN.findall(line)
+    parts = list(tokens)
     if len(parts) > 1 and (is_value(parts[-1]) or not any(is_value(p) for p in parts)):
         while parts and is_value(parts[-1]):
             parts.pop()
         n = len(parts)       # "4. 无" + numbers: a bare item number is no label, so "无" starts the label
-        if n < len(line.split()) and re.fullmatch(r"\d{1,2}[.、．]?", parts[-1] if parts else "") \
-                and not re.search(r"\d", line.split()[n]):
-            parts.append(line.split()[n])
-        values = line.split()[len(parts):]
-        labels = [p.strip() for p in _SPACES.split(line.strip())] if not values else [" ".join(parts)]
-        return [cell for cell in labels if cell] + values if values else line.split()
+        if n < len(tokens) and re.fullmatch(r"\d{1,2}[.、．]?", parts[-1] if parts else "") \
+                and not re.search(r"\d", tokens[n]):
+            parts.append(tokens[n])
+        values = tokens[len(parts):]
+        if values:
+            return [" ".join(parts)] + values if parts else values
+        return [" ".join(parts)] if any(map(is_value, parts)) else tokens    # "4. 无" is one label
     return [line.strip()]
 
 

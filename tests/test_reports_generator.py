@@ -115,7 +115,8 @@ def test_raw_is_what_the_value_says(seed, template, perturb):
     for key, raw in s.raw.items():
         assert read_raw(raw) == s.values[key], key
         if s.values[key] is None:
-            assert (raw == "/" and "slash_zero" in perturb) or (raw == "" and "blank_zero" in perturb)
+            printed_as = {"/": "slash_zero", "": "blank_zero"}
+            assert raw in printed_as and printed_as[raw] in perturb, (key, raw)
     money = [v for (t, r, c), v in s.values.items() if c in ("amount_10k_yuan", "amount")]
     assert all(isinstance(v, Decimal) or v is None for v in money)
 
@@ -329,6 +330,9 @@ def test_free_form_reports_follow_the_2008_outline(seed, no_title):
     renderings += [render_html_page(s, layout=layout).decode() for layout in ("table", "lines")]
     for rendering in renderings:
         assert not any(label in rendering for label in OFFICIAL_LABELS)
+    page = lxml_html.fromstring(renderings[3])
+    assert len(page.xpath("//table")) == (1 if s.style["appendix"] else 0)
+    assert all(p in page.text_content() for p in s.sections["overview"].split("\n"))
     tables = docx.Document(io.BytesIO(render_docx(s))).tables
     assert len(tables) == (1 if s.style["appendix"] else 0)
     if tables:                          # the optional 附表 holds the narrative's numbers

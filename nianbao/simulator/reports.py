@@ -15,8 +15,8 @@ from nianbao.simulator.reports_render import (
 from nianbao.simulator.reports_text import narrative, narrative_free
 
 __all__ = ["SampleReport", "PERTURBATIONS", "TEMPLATES", "LOSSY_LAYOUTS", "template_for",
-           "generate", "expected_cells", "expected_checks", "to_report", "render_html_page", "render_text", "render_docx", "render_pdfs",
-           "render_scan"]
+           "generate", "expected_cells", "expected_checks", "to_report", "render_html_page",
+           "render_text", "render_docx", "render_pdfs", "render_scan"]
 
 # slash_zero / blank_zero print some zero cells as "/" / nothing (value None); renderers refuse
 # blank cells in LOSSY_LAYOUTS, where a blank cell's place cannot be seen.
@@ -280,7 +280,8 @@ def generate(rng: random.Random, *, template: str | None = None, year: int | Non
     style.update(preamble=preamble, paragraphs=paragraphs)
     return SampleReport(agency=agency, region=region, year=year, template=template,
                         values=values, raw=raw,
-                        sections={k: "\n".join(paragraphs[k]) for k in ("overview", "problems", "other")},
+                        sections={k: "\n".join(paragraphs[k])
+                                  for k in ("overview", "problems", "other")},
                         title=title, published=published, perturb=perturb, style=style)
 
 

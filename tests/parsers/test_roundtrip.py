@@ -12,7 +12,9 @@ No layout here loses information. Combinations that would are not generated:
   not in one-cell-per-line HTML, where no row marks remain to show which cell is missing, nor in
   tab-flattened HTML, where the two tabs around a blank cell collapse into one space;
 - tab-flattened HTML joins the pieces of a wrapped header without a space: HTML whitespace makes
-  a tab and a space one, so a space inside a cell would read as a cell boundary.
+  a tab and a space one, so a space inside a cell would read as a cell boundary. A 2019 change
+  printed "+(0) -(0)" keeps its space everywhere: "+(0)" alone is no value, so the two halves
+  can only be one cell.
 """
 import os
 import random
