@@ -72,6 +72,8 @@ def readings(row: Row, ncols: int, positions: list[int] | None = None) -> list[R
     for cells in (full, region):       # blank last cells kept (a grid row), or padding dropped
         if len(cells) == ncols:
             return [[_printed(cell) for cell in cells]]
+    if "" in region and len(region) < ncols:   # blank cells are kept: only the last ones are lost
+        return [[_printed(cell) for cell in region] + [None] * (ncols - len(region))]
     printed = [_printed(raw) for _, raw in row.values]
     n = len(printed)
     if n == ncols:
@@ -161,7 +163,11 @@ class Proactive(Table):
             # a stray wrapped piece ("数量" after "上一年项目") does not end the header words
             prev_header_only = (bool(header) or prev_header_only and _fragment(row)) and not row.values
             in_header = {pos for _, pos, _ in header}
-            items.append((row, L.norm("".join(t for pos, t in row.labels if pos not in in_header))))
+            label = L.norm("".join(t for pos, t in row.labels if pos not in in_header))
+            if not row.values and not header and _blank_grid_row(row, [p for _, p in cols]) \
+                    and L.earliest(label, L.PROACTIVE_ROWS):
+                row = Row(row.cells, row.labels, [(pos, "") for _, pos in cols])
+            items.append((row, label))
             cols_at[id(row)] = cols
         keys = [key for key, _ in L.PROACTIVE_ROWS]
         find = lambda text, start: (keys.index(k) if (k := L.earliest(text, L.PROACTIVE_ROWS)) else None)
@@ -191,6 +197,12 @@ def _fragment(row: Row) -> bool:
         return False
     text = L.norm(row.labels[0][1])
     return not (_column(text) or L.earliest(text, L.PROACTIVE_ROWS) or L.table_of(text))
+
+
+def _blank_grid_row(row: Row, positions: list[int]) -> bool:
+    """A grid row whose cells under the column headers are all blank ("行政处罚 |  |"): a data
+    row printing nothing, not a label continuing another row."""
+    return bool(positions) and len(row.cells) > max(positions) and not any(row.cells[p] for p in positions)
 
 
 def _join_wrapped_headers(rows: list[Row], most: int = 4) -> list[Row]:

@@ -97,13 +97,13 @@ def _recover_lines(lines: list[str]) -> list[Block]:
 
 
 def _split(line: str, kind: str) -> list[str]:
-    """A line's cells. A tab row keeps its blank last cells (a tab marks each one); a pipe row
-    drops them, since pipe-flattened tables pad rows with empty cells ("0 | 0 | |||")."""
+    """A line's cells, blank last cells included (a blank cell, or a pipe row's padding "|||":
+    the matcher tells them apart by the header's columns). A pipe row ends with its last "|"."""
     sep = "|" if kind == PIPE else "\t"
     cells = [cell.strip() for cell in line.rstrip("\r\n").split(sep)]
-    while cells and not cells[-1] and (kind == PIPE or not any(cells)):
+    if kind == PIPE and cells and not cells[-1]:
         cells.pop()
-    return cells
+    return cells if any(cells) else []
 
 
 def _grid_run(lines, kinds, i, kind):

@@ -10,10 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from collections.abc import MutableMapping
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
-from pipelines.db import utcnow
+from pipelines.db import insert_ignore, utcnow
 from pipelines.db.models import Agency, AgencyAlias
 
 LEVELS = ("province", "city", "county")
@@ -22,6 +24,10 @@ _BRACKETED = re.compile(r"[（(][^）)]*[）)]$")        # a trailing （本级�
 # one administrative unit at the start of a name: 江苏省, 淮安市, 洪泽区, 沛县, 峨边彝族自治县, 延边朝鲜族自治州
 _UNIT = re.compile(r"^(.{1,12}?(?:特别行政区|自治区|自治州|自治县|自治旗|地区|省|市|州|盟|区|县|旗))")
 _GOV = re.compile(r"(?<!人民)政府$")
+AGENCIES = Agency.__table__
+_SELECT = select(Agency.id).where(Agency.key == bindparam("key"))
+_SET_CODE = update(AGENCIES).where(AGENCIES.c.id == bindparam("agency"), AGENCIES.c.code.is_(None)).values(
+    code=bindparam("new_code"))
 
 
 @dataclass(frozen=True)
@@ -126,19 +132,30 @@ def _same_place(region: dict, hint: dict) -> bool:
     return bool(hint.get("code")) and all(region[k] == hint[k] for k in LEVELS)
 
 
-def find_or_create(conn: Connection, key: AgencyKey, printed: str) -> int:
-    """The agency's id (created if new); the printed spelling is recorded as an alias."""
-    agency_id = conn.execute(select(Agency.id).where(Agency.key == key.key)).scalar()
+def find_or_create(conn: Connection, key: AgencyKey, printed: str, cache: MutableMapping | None = None) -> int:
+    """The agency's id (created if new); the printed spelling is recorded as an alias.
+
+    Safe against another process creating the same agency at once: the insert does nothing on a
+    conflict with that process's row (Postgres waits for its commit) and the row is selected again.
+    `cache` remembers what is already stored (agency rows are never deleted), so a known agency,
+    code and alias cost no statement; it must only keep entries whose transaction committed.
+    """
+    alias = clean(printed)
+    cached = (key.key, key.code, alias)
+    if cache is not None and cached in cache:
+        return cache[cached]
+    agency_id = conn.execute(_SELECT, {"key": key.key}).scalar()
     if agency_id is None:
-        agency_id = conn.execute(insert(Agency.__table__).values(
+        agency_id = conn.execute(insert_ignore(conn, AGENCIES, ["key"]).returning(AGENCIES.c.id), dict(
             key=key.key, name=key.name, province=key.province, city=key.city, county=key.county,
             code=key.code, level=key.level, region_source=key.region_source, created_at=utcnow(),
-        ).returning(Agency.id)).scalar_one()
+        )).scalar()
+        if agency_id is None:                   # created by another process since the select
+            agency_id = conn.execute(_SELECT, {"key": key.key}).scalar_one()
     elif key.code:
-        conn.execute(Agency.__table__.update().where(Agency.id == agency_id, Agency.code.is_(None))
-                     .values(code=key.code))
-    alias = clean(printed)
-    if not conn.execute(select(AgencyAlias.alias).where(AgencyAlias.agency_id == agency_id,
-                                                        AgencyAlias.alias == alias)).first():
-        conn.execute(insert(AgencyAlias.__table__).values(agency_id=agency_id, alias=alias))
+        conn.execute(_SET_CODE, {"agency": agency_id, "new_code": key.code})
+    conn.execute(insert_ignore(conn, AgencyAlias.__table__, ["agency_id", "alias"]),
+                 {"agency_id": agency_id, "alias": alias})
+    if cache is not None:
+        cache[cached] = agency_id
     return agency_id
