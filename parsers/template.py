@@ -26,7 +26,7 @@ _PAIR_PLUS, _PAIR_MINUS = re.compile(r"^\+\s*\(\d+\)$"), re.compile(r"^-\s*\(\d+
 class Printed:
     raw: str
     value: Number | None
-    derived: tuple[str, ...] = ()   # not printed: the checks that fix its value, in every reading
+    derived: tuple[str, ...] = ()   # not printed: the checks its value was derived from
 
 
 Reading = list  # list[Printed | None], aligned with the columns; None = nothing printed there
@@ -96,22 +96,31 @@ def attach_labels(items: list[tuple[Row, str]], find) -> list[tuple[Row, int | N
 
     `items` holds every row with its label text; `find(text, start)` gives a pattern index or None.
     A label may wrap onto rows after its numbers ("5.属于三类内部事务" / "信息") or before them;
-    label-only rows go to the row before unless only the next row's label needs them.
+    label-only rows go to the row before unless only the next row's label needs them. When two
+    label columns wrap at once ("(四)无" / "法提供" beside "1.本机关不" / "掌握…"), the pieces
+    join column by column.
     """
-    pre, data = "", []                         # data: [row, own label, label-only text after it]
+    pre, data = "", []              # data: [row, own label, label-only text after it, those rows]
     for row, text in items:
         if row.values:
-            data.append([row, text, ""])
+            data.append([row, text, "", []])
         elif data:
             data[-1][2] += text
+            data[-1][3].append(row)
         else:
             pre += text
     out, carry, start = [], pre, 0
-    for i, (row, own, after) in enumerate(data):
+    for i, (row, own, after, spill) in enumerate(data):
         found, label = find(carry + own, start), carry + own
-        longer = find(label + after, start) if after else None
-        if longer is not None and (found is None or longer < found):   # "2.其他" + "法律行政法规禁止公开"
-            found, label, carry = longer, label + after, ""
+        longer = None
+        if after:
+            for text in dict.fromkeys((label + after, carry + _by_column([row] + spill),
+                                       carry + _by_column([row] + spill, words=True))):
+                k = find(text, start)
+                if k is not None and (longer is None or k < longer[0]):
+                    longer = (k, text)
+        if longer is not None and (found is None or longer[0] < found):   # "2.其他" + "法律行政法规禁止公开"
+            (found, label), carry = longer, ""
         elif found is None:
             carry = ""
         else:
@@ -122,6 +131,17 @@ def attach_labels(items: list[tuple[Row, str]], find) -> list[tuple[Row, int | N
             start = found + 1
         out.append((row, found, label))
     return out
+
+
+def _by_column(rows: list[Row], words: bool = False) -> str:
+    """The label text of a row and of the label-only rows continuing it, read column by column
+    (by cell, or by space-separated word where flattening turned the cell boundaries to spaces)."""
+    columns: dict[int, str] = {}
+    for row in rows:
+        pieces = [piece for _, text in row.labels for piece in text.split()] if words else None
+        for pos, text in enumerate(pieces) if words else row.labels:
+            columns[pos] = columns.get(pos, "") + text
+    return L.norm("".join(columns[pos] for pos in sorted(columns)))
 
 
 @dataclass
@@ -435,14 +455,16 @@ def _consistent(rels, trial: dict, keys: list[CellKey]) -> bool:
 def _merge(name, row, cols, keys, reads, outcomes, warnings) -> dict[CellKey, Printed | None]:
     """Cells on which every consistent reading agrees; the others null, with a warning.
 
-    A cell some reading leaves unprinted, with its value derived from the checks, keeps raw ""
-    and is named in the warning with the checks it was derived from.
+    A cell left unprinted, its value derived from the checks, keeps raw "" and is named in the
+    warning with the checks it follows from. When every place for the gap gives the same values,
+    the gap is taken to be at the end of the row (where flattened rows lose cells) for raw.
     """
     printed = len({id(p) for r in reads for p in r if p is not None})
     what = f"{name}.{row}: {len(reads)} readings of {printed} printed values in {len(cols)} columns"
     if not outcomes:
         warnings.append(f"{what}; none passes the checks, cells null")
         return {k: None for k in keys}
+    chosen = max(outcomes, key=lambda o: [i for i, p in enumerate(o) if p is not None and p.derived])
     out, unsettled, derived, rules = {}, [], [], set()
     for i, key in enumerate(keys):
         options = [o[i] for o in outcomes]
@@ -450,21 +472,19 @@ def _merge(name, row, cols, keys, reads, outcomes, warnings) -> dict[CellKey, Pr
             out[key] = None
             unsettled.append(str(cols[i]))
             continue
-        raws = {p.raw for p in options}
-        from_checks = [p.derived for p in options if p.derived]
-        out[key] = Printed("" if from_checks or len(raws) > 1 else raws.pop(), options[0].value,
-                           derived=tuple(sorted({r for d in from_checks for r in d})))
-        if from_checks:
-            derived.append(f"{'.'.join(key)}={options[0].value}")
-            rules.update(out[key].derived)
+        out[key] = chosen[i]
+        if chosen[i].derived:
+            derived.append(f"{'.'.join(key)}={chosen[i].value}")
+            rules.update(chosen[i].derived)
     if len(reads) > 1 or derived:
         note = f"{what}; {len(outcomes)} consistent with the checks"
         if unsettled:
             note += f"; uncertain, null: {', '.join(unsettled)}"
         if derived:
             checks = " and ".join(sorted(rules))
-            place = "" if len(derived) == 1 else "; the gap may be any of these, every placement gives the same values"
             note += (f"; not printed, derived from the {checks} check{'s' if len(rules) > 1 else ''} "
-                     f"(raw left empty): {', '.join(derived)}{place}")
+                     f"(raw left empty): {', '.join(derived)}")
+            if len({tuple(p is not None and bool(p.derived) for p in o) for o in outcomes}) > 1:
+                note += " (the gap's place is unknown; every place gives the same values; taken as the last)"
         warnings.append(note)
     return out

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from parsers.labels import PROACTIVE_ROWS, REQUESTS_ROWS, earliest, first_in_order, norm, table_of
+from parsers.labels import (PROACTIVE_COLS, PROACTIVE_ROWS, REQUESTS_HEADER, REQUESTS_ROWS, earliest,
+                            first_in_order, norm, table_of)
 from parsers.model import Block, Document, ParseError, TableBlock, TextBlock
 from parsers.sections import section_of
 from parsers.values import is_value
@@ -39,18 +40,36 @@ def read_text(data: bytes) -> Document:
 
 
 def recover_tables(blocks: list[Block]) -> list[Block]:
-    """The blocks with every run of flattened-table lines replaced by a TableBlock."""
+    """The blocks with every run of flattened-table lines replaced by a TableBlock. Caption and
+    header lines a reader left as text just above a table grid (an OCR'd or PDF table whose
+    top rows were missed) become that grid's first rows."""
     out: list[Block] = []
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, TextBlock):
             lines.extend(ARTIFACT.sub("", block.text).split("\n"))
         else:
-            out.extend(_recover_lines(lines))
+            n = _header_lines(lines)
+            out.extend(_recover_lines(lines[:len(lines) - n]))
+            head = [_line_cells(line) for line in lines[len(lines) - n:]]
             lines = []
-            out.append(block)
+            out.append(TableBlock(head + block.rows) if head else block)
     out.extend(_recover_lines(lines))
     return out
+
+
+def _header_lines(lines: list[str], most: int = 4) -> int:
+    """How many of the last lines name a table or its columns, without a value among them."""
+    n = 0
+    while n < min(most, len(lines)):
+        line = lines[-1 - n]
+        text = norm(line)
+        if not line.strip() or not _flat_candidate(line) or any(map(is_value, line.split())) or not (
+                table_of(text) or any(pattern.search(text) for _, pattern, _ in PROACTIVE_COLS)
+                or REQUESTS_HEADER.search(text)):
+            break
+        n += 1
+    return n
 
 
 # --- line kinds ----------------------------------------------------------------------------
@@ -97,12 +116,13 @@ def _recover_lines(lines: list[str]) -> list[Block]:
 
 
 def _split(line: str, kind: str) -> list[str]:
-    """A line's cells, blank last cells included (a blank cell, or a pipe row's padding "|||":
-    the matcher tells them apart by the header's columns). A pipe row ends with its last "|"."""
-    sep = "|" if kind == PIPE else "\t"
-    cells = [cell.strip() for cell in line.rstrip("\r\n").split(sep)]
-    if kind == PIPE and cells and not cells[-1]:
-        cells.pop()
+    """A line's cells, blank cells included. A tab marks every cell, the last ones too. Pipe
+    rows join cells with " | " and end with "|" plus padding ("0 | 0 | |||"): a blank cell there
+    is "|  |", two spaces, while the end and the padding hold at most one."""
+    parts = line.rstrip("\r\n").split("|" if kind == PIPE else "\t")
+    while kind == PIPE and parts and len(parts[-1]) < 2 and not parts[-1].strip():
+        parts.pop()
+    cells = [cell.strip() for cell in parts]
     return cells if any(cells) else []
 
 

@@ -337,3 +337,85 @@ def test_unprinted_cell_derived_from_the_balance_check():
     assert [c.raw for c in report.cells if c.row == "carried_forward"] == ["", "0", "0", "0", "0", "0", "2"]
     [warning] = [w for w in report.warnings if "derived" in w]
     assert "requests_balance" in warning and "requests.carried_forward.natural_person=2" in warning
+
+
+REQ_HEAD_TAB = "\t".join(["", "", "", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"])
+
+
+def test_blank_last_cells_kept_in_tab_and_pipe_rows():
+    """A tab marks a blank last cell; a pipe row shows one as "|  |", while its end and padding
+    ("| |||") hold at most one space. Blank cells are null, never guessed."""
+    tab = ["三、收到和处理政府信息公开申请情况", REQ_HEAD_TAB,
+           "\t".join(["一、本年新收政府信息公开申请数量", "", "", "2", "0", "0", "0", "0", "", ""])]
+    report = parse_text("\n".join(tab))
+    assert [(c.value, c.raw) for c in report.cells] == [(2, "2")] + [(0, "0")] * 4 + [(None, "")] * 2
+    pipe = ["信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |", "规章 | 5 | 7 |  | ||",
+            "行政规范性文件 | 1 | 0 | 3 | |||"]
+    report = parse_text("\n".join(pipe))
+    assert [(c.row, c.col, c.value, c.raw) for c in report.cells] == [
+        ("regulations", "issued", 5, "5"), ("regulations", "repealed", 7, "7"), ("regulations", "in_force", None, ""),
+        ("normative_documents", "issued", 1, "1"), ("normative_documents", "repealed", 0, "0"),
+        ("normative_documents", "in_force", 3, "3")]
+    assert not report.warnings or all("readings" not in w for w in report.warnings)
+
+
+def test_proactive_row_printing_only_blanks():
+    """A grid row "行政处罚 | (blank)" is a data row with a null cell, not a label for the next row."""
+    rows = [["第二十条第（六）项", "", ""], ["信息内容", "本年处理决定数量", ""], ["行政处罚", "", ""],
+            ["行政强制", "4", ""]]
+    m = match([TableBlock(rows)])
+    assert [(c.row, c.col, c.value, c.raw) for c in m.cells] == [
+        ("punishment", "decisions", None, ""), ("coercion", "decisions", 4, "4")]
+
+
+def test_change_printed_as_plus_minus_pair_survives_flattening():
+    """"+(1) -(0)" split at its space (HTML whitespace, one cell per line) is one change value."""
+    assert [p.value for p in readings(classify(["行政许可", "5", "+(1)", "-(0)", "0"]), 3)[0]] == [5, 1, 0]
+    lines = ["第二十条第（五）项", "信息内容", "上一年项目数量", "本年增/减", "处理决定数量", "行政许可", "5",
+             "+(1) -(0)", "0", "行政处罚 5 +(0) -(2) 9"]
+    report = parse_text("\n".join(lines))
+    assert [(c.row, c.col, c.value, c.raw) for c in report.cells] == [
+        ("licensing", "previous_items", 5, "5"), ("licensing", "change", 1, "+(1) -(0)"),
+        ("licensing", "decisions", 0, "0"), ("punishment", "previous_items", 5, "5"),
+        ("punishment", "change", -2, "+(0) -(2)"), ("punishment", "decisions", 9, "9")]
+
+
+def test_pre_2019_statistics_list_is_no_standard_table():
+    """The 2008-era list (one number a row, no applicant or result columns) yields no cells."""
+    lines = ["二、依申请公开情况", "收到申请数 | 件 | 1 |", "其中：同意公开答复数 | 件 | 0 |",
+             "同意部分公开答复数 | 件 | 0 |", "不同意公开答复数 | 件 | 1 |",
+             "三、因政府信息公开申请行政复议数 | 件 | 0 |", "四、因政府信息公开提起行政诉讼数 | 件 | 0 |"]
+    report = parse_text("\n".join(lines))
+    assert report.cells == [] and report.template == "free"
+    assert any("not the standard 表三" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("sep", ["\t", " "])
+def test_two_label_columns_wrapping_at_once(sep):
+    """"（四）无法提供" and "1.本机关不掌握相关政府信息" both wrap onto the following lines: the pieces
+    join column by column (tab text), or word by word (HTML, where tabs became spaces)."""
+    numbers = ["2", "0", "0", "0", "0", "0", "2"]
+    lines = [REQ_HEAD_TAB,
+             sep.join(["", "（三）不予公开", "8.属于行政查询事项"] + ["0"] * 7),
+             sep.join(["", "（四）无", "1.本机关不"] + numbers),
+             sep.join(["", "法提供", "掌握相关政府"] + [""] * 7),
+             sep.join(["", "", "信息"] + [""] * 7),
+             sep.join(["", "", "2.没有现成信息需要另行制作"] + ["0"] * 7)]
+    report = parse_text("\n".join(["三、收到和处理政府信息公开申请情况"] + lines))
+    assert [report.cell("requests", "unable_not_held", c).value for c in REQ_COLS] == [2, 0, 0, 0, 0, 0, 2]
+    assert report.cell("requests", "unable_needs_creation", "total").value == 0
+    assert not any("no known label" in w for w in report.warnings)
+
+
+def test_header_left_as_text_above_a_grid_joins_it():
+    """A reader (OCR, PDF) that keeps a table's caption and header row as text lines above the
+    grid: those lines are the grid's first rows, so its columns are known."""
+    doc = Document([TextBlock("二、主动公开政府信息情况"), TextBlock("第二十条第（一）项"),
+                    TextBlock("信息内容  本年制发件数  本年废止件数  现行有效件数"),
+                    TableBlock([["规章", "", "0", "0"], ["行政规范性文件", "4", "0", "14"]])], media_type="application/pdf")
+    report = build_report(doc)
+    assert [(c.row, c.col, c.value, c.raw) for c in report.cells] == [
+        ("regulations", "issued", None, ""), ("regulations", "repealed", 0, "0"), ("regulations", "in_force", 0, "0"),
+        ("normative_documents", "issued", 4, "4"), ("normative_documents", "repealed", 0, "0"),
+        ("normative_documents", "in_force", 14, "14")]
+    assert report.tables == {"proactive": "2021"}
