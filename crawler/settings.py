@@ -63,7 +63,7 @@ PLAYWRIGHT_HANDLERS = {
 ITEM_PIPELINES = {
     "pipelines.rawstore.RawFilePipeline": 100,
     "pipelines.parse.ParsePipeline": 200,
-    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.dedupe.DedupePipeline": 150,      # known bytes are dropped before parsing
     "pipelines.store.StorePipeline": 400,
 }
 EXTENSIONS = {"pipelines.runstats.RunStats": 500}

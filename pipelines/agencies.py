@@ -145,14 +145,16 @@ def find_or_create(conn: Connection, key: AgencyKey, printed: str, cache: Mutabl
     if cache is not None and cached in cache:
         return cache[cached]
     agency_id = conn.execute(_SELECT, {"key": key.key}).scalar()
+    created = False
     if agency_id is None:
         agency_id = conn.execute(insert_ignore(conn, AGENCIES, ["key"]).returning(AGENCIES.c.id), dict(
             key=key.key, name=key.name, province=key.province, city=key.city, county=key.county,
             code=key.code, level=key.level, region_source=key.region_source, created_at=utcnow(),
         )).scalar()
-        if agency_id is None:                   # created by another process since the select
+        created = agency_id is not None
+        if not created:                         # created by another process since the select
             agency_id = conn.execute(_SELECT, {"key": key.key}).scalar_one()
-    elif key.code:
+    if key.code and not created:
         conn.execute(_SET_CODE, {"agency": agency_id, "new_code": key.code})
     conn.execute(insert_ignore(conn, AgencyAlias.__table__, ["agency_id", "alias"]),
                  {"agency_id": agency_id, "alias": alias})

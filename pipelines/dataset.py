@@ -6,19 +6,25 @@ becomes a new version of its agency's report for that year, and the best reading
 from __future__ import annotations
 
 import json
+from collections import ChainMap
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from pipelines import agencies, dedupe
-from pipelines.db import insert_ignore, utcnow, writer
+from pipelines.db import insert_ignore, upsert, utcnow, writer
 from pipelines.db.models import Cell, CheckResult, Report, Source
 
 SOURCE_REASON = "; source: "
 # Core tables: an ORM-enabled insert()/update() costs several times more per statement and row
 CELLS, CHECKS, REPORTS, SOURCES = (m.__table__ for m in (Cell, CheckResult, Report, Source))
+_SIGHTINGS = (select(Source.id, Source.url, Source.path, Source.report_id, Source.parse_error,
+                     Source.parser_version, Source.media_type)
+              .where(Source.sha256 == bindparam("sha")).order_by(Source.id))
+_SET_REPORT = update(SOURCES).where(SOURCES.c.id == bindparam("sid")).values(report_id=bindparam("rid"))
 
 
 def parser_version() -> str:
@@ -66,30 +72,28 @@ def record_known(engine: Engine, item) -> bool:
 
     The same URL and bytes: last_seen, fetched_at and the HTTP validators move. The same bytes at a
     new URL: a new source row joins the report (or the parse error) of the bytes already stored.
+    New bytes (the usual case) cost one read and no write lock.
     """
+    with engine.connect() as conn:
+        seen = conn.execute(_SIGHTINGS, {"sha": item["sha256"]}).all()
+    same = next((r for r in seen if r.url == item["url"]), None)
+    if same is not None and same.path is None and item.get("path"):
+        return False                        # stored without its raw file before: process it again
+    known = next((r for r in seen if r.report_id is not None or r.parse_error is not None), None)
+    if same is None and known is None:
+        return False
     now = utcnow()
     with writer(engine).begin() as conn:
-        row = conn.execute(select(Source.id, Source.path).where(Source.url == item["url"],
-                                                                Source.sha256 == item["sha256"])).first()
-        if row and row.path is None and item.get("path"):
-            return False                    # stored without its raw file before: process it again
-        if row:
-            conn.execute(update(SOURCES).where(Source.id == row.id).values(
+        if same is not None:
+            conn.execute(update(SOURCES).where(Source.id == same.id).values(
                 last_seen=now, fetched_at=_when(item.get("fetched_at")) or now,
                 etag=_header(item, "etag"), last_modified=_header(item, "last-modified")))
             return True
-        known = conn.execute(
-            select(Source.report_id, Source.parse_error, Source.parser_version, Source.media_type, Source.path)
-            .where(Source.sha256 == item["sha256"],
-                   (Source.report_id.is_not(None)) | (Source.parse_error.is_not(None)))
-            .order_by(Source.id).limit(1)).first()
-        if known is None:
-            return False
         values = source_values(item, now)
         values.update(report_id=known.report_id, parse_error=known.parse_error,
                       parser_version=known.parser_version, media_type=values["media_type"] or known.media_type,
                       path=values["path"] or known.path)
-        conn.execute(insert_ignore(conn, Source.__table__, ["url", "sha256"]).values(**values))
+        conn.execute(insert_ignore(conn, SOURCES, ["url", "sha256"]).values(**values))
         return True
 
 
@@ -103,29 +107,31 @@ def record_not_modified(engine: Engine, item) -> None:
             conn.execute(update(SOURCES).where(Source.id == row.id).values(last_seen=now))
 
 
-def store_document(engine: Engine, item, version: str) -> str:
-    """Store one parsed document in one transaction. Returns "new_report", "source" or "parse_error"."""
+def store_document(engine: Engine, item, version: str, cache: dict | None = None) -> str:
+    """Store one parsed document in one transaction. Returns "new_report", "source" or "parse_error".
+
+    `cache` (kept by the caller across documents) remembers agencies and aliases already stored; it
+    takes only what this document's committed transaction wrote.
+    """
     now = utcnow()
+    failed = bool(item.get("parse_error")) or item.get("report") is None
+    values = source_values(item, now)
+    values.update(parse_error=(item.get("parse_error") or "no report") if failed else None, report_id=None,
+                  parser_version=version)
+    written = ChainMap({}, cache if cache is not None else {})
     with writer(engine).begin() as conn:
-        values = source_values(item, now)
-        values.update(parse_error=item.get("parse_error"), parser_version=version)
-        # parameters passed to execute(), not .values(): the compiled statement is cached
-        source_id = conn.execute(insert_ignore(conn, SOURCES, ["url", "sha256"]).returning(SOURCES.c.id),
-                                 values).scalar()
-        if source_id is None:                       # seen before (or just now by another process)
-            source_id = conn.execute(select(Source.id).where(Source.url == item["url"],
-                                                             Source.sha256 == item["sha256"])).scalar_one()
-            values.pop("first_seen")
-            conn.execute(update(SOURCES).where(SOURCES.c.id == bindparam("sid")), {"sid": source_id, **values})
-        if item.get("parse_error") or item.get("report") is None:
-            conn.execute(update(SOURCES).where(Source.id == source_id).values(
-                parse_error=item.get("parse_error") or "no report", report_id=None, parser_version=version))
+        # a sighting seen before (or just now by another process) keeps its first_seen
+        source_id = conn.execute(upsert(conn, SOURCES, ["url", "sha256"], keep=["first_seen"])
+                                 .returning(SOURCES.c.id), values).scalar_one()
+        if failed:
             return "parse_error"
         titles = (item.get("listing_title"), item.get("link_text"))
-        report_id, is_new = place(conn, source_id, item["report"], titles, item.get("site_region"), version, now)
-        conn.execute(update(SOURCES).where(Source.id == source_id).values(
-            report_id=report_id, parse_error=None, parser_version=version))
-        return "new_report" if is_new else "source"
+        report_id, is_new = place(conn, source_id, item["report"], titles, item.get("site_region"), version, now,
+                                  media_type=values["media_type"], cache=written)
+        conn.execute(_SET_REPORT, {"sid": source_id, "rid": report_id})
+    if cache is not None:
+        cache.update(written.maps[0])
+    return "new_report" if is_new else "source"
 
 
 def _reuse(ids: dict | None, agency_id, year, key) -> int | None:
@@ -152,19 +158,25 @@ class _Version:
 
 
 def place(conn: Connection, source_id: int, report, titles, site_region, version: str, now: datetime,
-          reuse_ids: dict | None = None) -> tuple[int, bool]:
+          reuse_ids: dict | None = None, *, media_type: str | None = None,
+          cache: MutableMapping | None = None) -> tuple[int, bool]:
     """Attach a parsed document to its report, or make it a new report or version. Returns (id, new?).
 
     `reuse_ids` (reparse keeps ids) maps (agency_id, year, content_key), else (agency_id, year), to
-    the ids a new report may take.
+    the ids a new report may take. `media_type` is the source's, when the caller knows it; `cache`
+    is agencies.find_or_create's.
+
+    Other processes may place a document of the same agency and year at once: on Postgres the
+    placement holds a transaction lock on (agency, year) (SQLite serialises its writers anyway).
     """
     reading = dedupe.read(report, *titles)
-    reading.media_type = reading.media_type or conn.execute(
+    reading.media_type = reading.media_type or media_type or conn.execute(
         select(Source.media_type).where(Source.id == source_id)).scalar()
     key = agencies.normalise(report.agency, report.region, site_region)
-    agency_id = agencies.find_or_create(conn, key, report.agency) if key else None
+    agency_id = agencies.find_or_create(conn, key, report.agency, cache) if key else None
 
     if agency_id is None or report.year is None:
+        _lock(conn, f"report|{agency_id}|{report.year}|{reading.content_key}")
         same = conn.execute(select(Report.id).where(
             Report.content_key == reading.content_key,
             Report.agency_id.is_(None) if agency_id is None else Report.agency_id == agency_id,
@@ -175,6 +187,7 @@ def place(conn: Connection, source_id: int, report, titles, site_region, version
         return _new_report(conn, source_id, report, reading, agency_id, version, now, reason, True,
                            _reuse(reuse_ids, agency_id, report.year, reading.content_key)), True
 
+    _lock(conn, f"report|{agency_id}|{report.year}")
     versions = _versions(conn, agency_id, report.year)
     for v in versions:                                   # current first
         if dedupe.agree(v.reading, reading):
@@ -193,18 +206,29 @@ def place(conn: Connection, source_id: int, report, titles, site_region, version
     return new_id, True
 
 
+def _lock(conn: Connection, key: str) -> None:
+    """Postgres: wait for, and hold until commit, the transaction lock named `key`."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_ADVISORY_LOCK, {"key": key})
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+
+
 def _versions(conn: Connection, agency_id: int, year: int, values: bool = True) -> list[_Version]:
     rows = conn.execute(select(REPORTS, Source.media_type).outerjoin(Source, Source.id == Report.primary_source_id)
                         .where(Report.agency_id == agency_id, Report.year == year)
                         .order_by(Report.is_current.desc(), Report.id)).all()
+    cells: dict[int, dict] = {r.id: {} for r in rows}
+    if values and rows:
+        for c in conn.execute(select(Cell.report_id, Cell.tbl, Cell.row, Cell.col, Cell.value)
+                              .where(Cell.report_id.in_(list(cells)), Cell.value.is_not(None))):
+            cells[c.report_id][(c.tbl, c.row, c.col)] = dedupe.value_text(c.value)
     out = []
     for r in rows:
         media = r.media_type
-        cells = {(c.tbl, c.row, c.col): dedupe.value_text(c.value) for c in conn.execute(
-            select(Cell.tbl, Cell.row, Cell.col, Cell.value).where(Cell.report_id == r.id,
-                                                                   Cell.value.is_not(None)))} if values else {}
         reading = dedupe.Reading(
-            content_key=r.content_key, values=cells, n_cells=r.n_cells, n_checks_failed=r.n_checks_failed,
+            content_key=r.content_key, values=cells[r.id], n_cells=r.n_cells, n_checks_failed=r.n_checks_failed,
             n_checks_unknown=r.n_checks_unknown, complete=r.complete,
             scanned=bool(media and media.startswith("image/")) or any("ocr" in w.lower() for w in r.warnings or []),
             n_warnings=len(r.warnings or []), is_correction=r.is_correction, published=r.published,
@@ -261,27 +285,39 @@ def write_cells(conn: Connection, report_id: int, report) -> None:
             continue
         seen.add((c.table, c.row, c.col))
         cells.append((report_id, c.table, c.row, c.col, c.value, c.raw))
-    if cells and conn.dialect.name == "postgresql":
+    _bulk_insert(conn, CELLS, ("report_id", "tbl", "row", "col", "value", "raw"), cells)
+    _bulk_insert(conn, CHECKS, ("report_id", "rule", "row", "col", "ok", "expected", "actual", "inputs"),
+                 [(report_id, k.rule, k.row, k.col, k.ok, k.expected, k.actual, _jsonable(k.inputs))
+                  for k in report.checks])
+
+
+def _bulk_insert(conn: Connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows of Python values at the driver level: COPY on Postgres; on SQLite executemany,
+    values converted as SQLAlchemy binds them."""
+    if not rows:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "postgresql":
+        json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
         with conn.connection.dbapi_connection.cursor() as cur:
-            with cur.copy('COPY cells (report_id, tbl, "row", col, value, raw) FROM STDIN') as copy:
-                for row in cells:
+            with cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    if json_at:
+                        row = list(row)
+                        for i in json_at:
+                            row[i] = json.dumps(row[i], ensure_ascii=False)
                     copy.write_row(row)
-    elif cells:
-        conn.execute(insert(CELLS), [dict(zip(("report_id", "tbl", "row", "col", "value", "raw"), c))
-                                     for c in cells])
-    checks = [{"report_id": report_id, "rule": k.rule, "row": k.row, "col": k.col, "ok": k.ok,
-               "expected": k.expected, "actual": k.actual, "inputs": _jsonable(k.inputs)}
-              for k in report.checks]
-    if checks and conn.dialect.name == "postgresql":
-        cols = ("report_id", "rule", "row", "col", "ok", "expected", "actual", "inputs")
-        with conn.connection.dbapi_connection.cursor() as cur:
-            with cur.copy(f'COPY check_results (report_id, rule, "row", col, ok, expected, actual, inputs) '
-                          f'FROM STDIN') as copy:
-                for k in checks:
-                    copy.write_row([json.dumps(k[c], ensure_ascii=False) if c == "inputs" else k[c]
-                                    for c in cols])
-    elif checks:
-        conn.execute(insert(CHECKS), checks)
+        return
+    procs = [(i, p) for i, c in enumerate(columns) if (p := table.c[c].type.bind_processor(conn.dialect))]
+    if procs:
+        converted = []
+        for row in rows:
+            row = list(row)
+            for i, p in procs:
+                row[i] = p(row[i])
+            converted.append(tuple(row))
+        rows = converted
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 def _jsonable(d: dict) -> dict:

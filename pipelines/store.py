@@ -25,6 +25,7 @@ class StorePipeline:
         self.db_url = db_url
         self.engine = None
         self.version = None
+        self.agency_cache: dict = {}         # agencies and aliases stored, for dataset.store_document
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -51,7 +52,7 @@ class StorePipeline:
                 if item.get("status") == 304:
                     dataset.record_not_modified(self.engine, item)
                 elif item.get("sha256"):
-                    outcome = dataset.store_document(self.engine, item, self.version)
+                    outcome = dataset.store_document(self.engine, item, self.version, self.agency_cache)
                     stats.inc_value(f"nianbao/{outcome}")
         except (DBAPIError, DatabaseError) as e:
             from pipelines.settings import fail_run

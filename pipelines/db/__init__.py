@@ -1,7 +1,7 @@
 """The dataset: SQLAlchemy models, opening a database by URL, and Alembic migrations."""
 from datetime import datetime, timezone
 
-from pipelines.db.engine import DatabaseError, insert_ignore, one_line, open_db, writer
+from pipelines.db.engine import DatabaseError, insert_ignore, one_line, open_db, upsert, writer
 
 
 def utcnow() -> datetime:
@@ -9,4 +9,4 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-__all__ = ["DatabaseError", "insert_ignore", "open_db", "writer", "one_line", "utcnow"]
+__all__ = ["DatabaseError", "insert_ignore", "open_db", "upsert", "writer", "one_line", "utcnow"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import json
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -77,9 +78,32 @@ def upgrade(engine: Engine) -> None:
 
 def insert_ignore(conn, table, index_elements):
     """INSERT … ON CONFLICT DO NOTHING for either backend."""
+    return _insert_ignore(conn.dialect.name, table, tuple(index_elements))
+
+
+def upsert(conn, table, index_elements, keep=()):
+    """INSERT … ON CONFLICT DO UPDATE for either backend: a conflicting row takes the new values of
+    every column but the conflict target and `keep`."""
+    return _upsert(conn.dialect.name, table, tuple(index_elements), tuple(keep))
+
+
+# the statements are built once: building one (excluded.* above all) costs more than running it
+@lru_cache(maxsize=None)
+def _insert_ignore(dialect: str, table, index_elements: tuple):
+    return _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+@lru_cache(maxsize=None)
+def _upsert(dialect: str, table, index_elements: tuple, keep: tuple):
+    stmt = _dialect_insert(dialect, table)
+    fixed = {*index_elements, *keep, *(c.name for c in table.primary_key)}
+    return stmt.on_conflict_do_update(index_elements=index_elements,
+                                      set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in fixed})
+
+
+def _dialect_insert(dialect: str, table):
     from sqlalchemy.dialects import postgresql, sqlite
-    mod = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return mod.insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def one_line(e: BaseException) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import psycopg
@@ -22,19 +23,35 @@ def _ensure_pg_database() -> None:
             c.execute("CREATE DATABASE nianbao_test")
 
 
+@contextmanager
+def _pg_schema():
+    """The URL of a fresh schema of the local Postgres, dropped afterwards."""
+    _ensure_pg_database()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=nianbao_test", autocommit=True) as c:
+        c.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{PG}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=nianbao_test", autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path):
     """A URL of an empty dataset: a SQLite file, or a fresh schema of the local Postgres."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
         return
-    _ensure_pg_database()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=nianbao_test", autocommit=True) as c:
-        c.execute(f"CREATE SCHEMA {schema}")
-    yield f"{PG}?options=-csearch_path%3D{schema}"
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=nianbao_test", autocommit=True) as c:
-        c.execute(f"DROP SCHEMA {schema} CASCADE")
+    with _pg_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url():
+    """A URL of an empty dataset in a fresh schema of the local Postgres (for Postgres-only tests)."""
+    with _pg_schema() as url:
+        yield url
 
 
 class Stats(dict):
@@ -66,9 +83,10 @@ def item(body: bytes, url: str, *, site="hongze", region=HONGZE, media_type="tex
 
 
 class Chain:
-    """The pipeline chain RawFile → Dedupe → Parse → Store, fed items directly (no crawl)."""
+    """The item pipelines in crawler/settings.py's ITEM_PIPELINES order, fed items directly (no crawl)."""
 
     def __init__(self, db_url, data_dir, parse=True):
+        from crawler.settings import ITEM_PIPELINES
         from pipelines.dedupe import DedupePipeline
         from pipelines.parse import ParsePipeline
         from pipelines.rawstore import RawFilePipeline
@@ -79,6 +97,9 @@ class Chain:
         self.dedupe = DedupePipeline(self.crawler, db_url)
         self.parse = ParsePipeline() if parse else None
         self.store = StorePipeline(self.crawler, db_url)
+        stages = {"pipelines.rawstore.RawFilePipeline": self.raw, "pipelines.dedupe.DedupePipeline": self.dedupe,
+                  "pipelines.parse.ParsePipeline": "parse", "pipelines.store.StorePipeline": self.store}
+        self.stages = [stages[path] for path in sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.get)]
         self.dedupe.open_spider()
         self.store.open_spider()
 
@@ -86,13 +107,14 @@ class Chain:
         """Run one item through; `report` stands in for the parser's result when given."""
         from scrapy.exceptions import DropItem
         try:
-            it = self.raw.process_item(it)
-            it = self.dedupe.process_item(it)
-            if report is not None:
-                it["report"], it["parse_error"] = report, None
-            elif self.parse:
-                it = self.parse.process_item(it)
-            return self.store.process_item(it)
+            for stage in self.stages:
+                if stage != "parse":
+                    it = stage.process_item(it)
+                elif report is not None:
+                    it["report"], it["parse_error"] = report, None
+                elif self.parse:
+                    it = self.parse.process_item(it)
+            return it
         except DropItem:
             return None
 

@@ -183,3 +183,32 @@ def test_a_second_identical_run_changes_zero_rows(chain_factory, db_url, rng):
     assert len(first["reports"]) == 3
     run()
     assert dump(db_url) == first
+
+
+def test_bytes_already_stored_are_not_parsed_again_but_reparse_parses_every_source(chain_factory, db_url, tmp_path,
+                                                                                  rng, monkeypatch):
+    import parsers
+    from pipelines.db import open_db
+    from pipelines.reparse import reparse
+    parsed = []
+    real_parse = parsers.parse
+
+    def counting_parse(body, **kwargs):
+        parsed.append(kwargs.get("url"))
+        return real_parse(body, **kwargs)
+    monkeypatch.setattr(parsers, "parse", counting_parse)
+    s, _ = sample_report(rng)
+    body = render_html_page(s)
+    docs = [("http://hz.test/nb.html", "hongze", HONGZE), ("http://ha.test/xq/nb.html", "huaian", HUAIAN)]
+    for crawl in range(2):                    # a crawl, then a later crawl of the same sites
+        chain = chain_factory()
+        for url, site, region in docs:
+            chain.feed(item(body, url, site=site, region=region))
+        chain.close()
+        assert parsed == ["http://hz.test/nb.html"], f"crawl {crawl + 1}"
+    srcs = rows(db_url, "SELECT report_id, path FROM sources")
+    assert len(srcs) == 2 and srcs[0].report_id is not None and len({s.report_id for s in srcs}) == 1
+    engine = open_db(db_url)
+    reparse(engine, tmp_path / "data")
+    engine.dispose()
+    assert sorted(parsed[1:]) == sorted(url for url, _, _ in docs)

@@ -80,6 +80,14 @@ def test_a_failure_mid_report_leaves_no_half_written_report(chain_factory, db_ur
     assert "server closed the connection" in chain.crawler.stats.get_value("nianbao/database_error")
     for table in ("agencies", "reports", "sources", "cells"):
         assert rows(db_url, f"SELECT * FROM {table}") == []
+    # the store's agency cache did not keep the agency of the rolled-back transaction
+    monkeypatch.undo()
+    chain.closed.clear()
+    chain.crawler.stats.clear()
+    assert chain.feed(item(b"<html>b</html>", "http://hz.test/b.html"), to_report(s)) is not None
+    assert chain.closed == []
+    (report,) = rows(db_url, "SELECT r.agency_id, a.id FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id")
+    assert report.agency_id == report.id is not None
 
 
 def test_a_locked_sqlite_database_ends_the_run_with_a_clear_error(tmp_path, rng, monkeypatch):
