@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy_playwright.page import PageMethod
 
 from crawler import discover, registry, strategies
 from crawler.classify import classify
@@ -78,7 +79,10 @@ class ReportsSpider(scrapy.Spider):
         if strategy:
             meta["nb_strategy"] = strategy
         if self.site["render"] and req.method == "GET" and not meta.get("nb_strategy"):
+            # the page's own scripts fetch the listing after the load event: wait until the
+            # network has been idle (no request for 500 ms) before taking the rendered HTML
             meta["playwright"] = True
+            meta["playwright_page_methods"] = [PageMethod("wait_for_load_state", "networkidle")]
         return req.replace(callback=self.parse_listing, errback=self.on_error, meta=meta)
 
     def _document(self, url, callback, **meta):

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import time
 from functools import partial
 
 from ..server import Request, Response
 from . import Site, page
 
 COLUMN = "/zwgk/xxgkndbg/"
+DATA_DELAY = 1.0  # seconds before the listing data answers
 AGENCIES = ["武汉市汉阳区人民政府", "武汉市汉阳区民政局", "武汉市汉阳区城市管理执法局", "武汉市汉阳区退役军人事务局",
             "武汉市汉阳区江堤街道办事处"]
 # the data URL is computed by the script, so it appears nowhere in the HTML
@@ -52,10 +54,16 @@ class JsOnly(Site):
         self.forbidden.add(path)
         items.append({"t": title, "u": path, "d": "2024-02-05"})
         items.sort(key=lambda it: (it["d"], it["u"]), reverse=True)
-        self.static(COLUMN + "data_42.json", json.dumps({"items": items}, ensure_ascii=False).encode(),
-                    "application/json; charset=utf-8")
+        data = json.dumps({"items": items}, ensure_ascii=False).encode()
+        self.route(COLUMN + "data_42.json", partial(self._data, data))
         self.static(self.START, page("政府信息公开年报_武汉市汉阳区人民政府", LISTING % COLUMN).encode(),
                     "text/html; charset=utf-8")
+
+    @staticmethod
+    def _data(data: bytes, req: Request) -> Response:
+        # a slow back end, as on real portals: the links appear well after the page's load event
+        time.sleep(DATA_DELAY)
+        return Response(200, data, "application/json; charset=utf-8")
 
     def _page(self, sample, layout: str, req: Request) -> Response:
         body = self.content.page(sample, layout=layout, chrome=True, encoding="utf-8", site_style="trs")
