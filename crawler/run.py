@@ -93,7 +93,7 @@ def _worker(job_path: str) -> int:
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     settings = get_project_settings()
     settings.setdict(job["settings"], priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, site=job["site"])
     process.start()

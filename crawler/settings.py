@@ -33,7 +33,12 @@ DOWNLOAD_TIMEOUT = 120
 DOWNLOAD_MAXSIZE = 30 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RedirectLoopMiddleware": 650}  # sees 3xx before RedirectMiddleware
+# process_response runs from high to low numbers: the loop check sees a 3xx before RedirectMiddleware
+# (600), the back-off sees a 5xx before RetryMiddleware (550) re-schedules the request.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RedirectLoopMiddleware": 650,
+                          "crawler.middlewares.RetryBackoffMiddleware": 560}
+NIANBAO_BACKOFF_MIN = 1.0
+NIANBAO_BACKOFF_MAX = 60.0
 DOWNLOAD_VERIFY_CERTIFICATES = True  # per-site `tls_verify: false` for portals with broken certificates
 CLOSESPIDER_TIMEOUT = 3600  # per-site time budget; `nianbao crawl --budget` overrides
 DNS_TIMEOUT = 30

@@ -22,10 +22,11 @@ from crawler.strategies.links import Link, anchors
 
 _ATTACH_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|rtf)(\?|#|$)", re.I)
 _ATTACH_HINT = re.compile(r"downfile|download|attach|getfile|filedown", re.I)
-_ATTACH_TEXT = re.compile(r"附件|下载|\.(pdf|docx?|wps|xlsx?)\s*$", re.I)
+_ATTACH_TEXT = re.compile(r"附件|\.(pdf|docx?|wps|xlsx?)\s*$", re.I)
 # a cheap test on the raw bytes before parsing a report page for attachment links
-_ATTACH_BYTES = re.compile(rb"\.(pdf|docx?|wps|xlsx?|et|ofd|rtf)\b|downfile|download|attach|getfile|filedown",
-                           re.I)
+_ATTACH_TOKENS = (b".pdf", b".doc", b".wps", b".xls", b".et", b".ofd", b".rtf", b"downfile", b"download", b"attach",
+                  b"getfile", b"filedown")
+_CHALLENGE_MAX = 8192  # firewall/JS-challenge pages are small; larger HTML pages are not checked
 _HEADERS = ("content-type", "content-disposition", "etag", "last-modified")
 
 
@@ -162,14 +163,15 @@ class ReportsSpider(scrapy.Spider):
         if media in DOCUMENT_TYPES:  # the listing linked the file itself
             yield self._item(response, "attachment", body=response.body, media_type=media)
             return
-        reason = challenge_reason(response.body, response.status) if len(response.body) < 20000 else None
+        reason = challenge_reason(response.body, response.status) if len(response.body) < _CHALLENGE_MAX else None
         if reason or media not in ("text/html", "application/xhtml+xml", None):
             yield self._error(self._linked_url(response), reason or f"not a report page: {media}", response.status,
                               response.meta.get("nb_listing"))
             return
         yield self._item(response, "page", body=response.body, media_type=media or "text/html")
         self.crawler.stats.inc_value("nianbao/documents/page")
-        if not _ATTACH_BYTES.search(response.body):
+        low = response.body.lower()
+        if not any(token in low for token in _ATTACH_TOKENS):
             return
         for link in attachment_links(fix_encoding(response)):
             if self._allowed(link.url):

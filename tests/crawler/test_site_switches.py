@@ -138,3 +138,16 @@ def test_cli_usage_errors(tmp_path, capsys):
     bad.write_text("- id: x\n", encoding="utf-8")
     assert main(["crawl", "--sites", str(bad)]) == 2
     assert f"{bad}:x:" in capsys.readouterr().err
+
+
+def test_distributed_mode_keeps_the_queue_in_redis(portal, tmp_path, monkeypatch):
+    """With NIANBAO_REDIS_URL set, the scheduler and dupefilter of scrapy-redis are used (local Redis)."""
+    import redis
+
+    redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    server, base = portal
+    monkeypatch.setenv("NIANBAO_REDIS_URL", "redis://127.0.0.1:6379/15")
+    result, rows = run_site(tmp_path, site(base, robots_obey=False))
+    stats = json.loads(Path(result["log"]).with_name("t-hengyang.stats.json").read_text())
+    assert result["pages"] == 1
+    assert stats.get("scheduler/enqueued/redis", 0) >= 2
