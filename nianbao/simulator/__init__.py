@@ -18,6 +18,8 @@ net.offsite_hosts  {IP}: hosts that must receive no request
 net.log            [(host_ip, method, path_with_query, status)] for every request served (thread-safe appends)
 net.reports        [(site_id, SampleReport, [URLs where it is published])]: ground truth
 net.redirects       {linked URL: redirect target} (Hanweb downfile.jsp → /attach/0/…)
+net.aliases        {agency: {other names}}: a report re-published under another printed name of its agency
+                   (the city portal prints the county's 衡南县人民政府 as 衡阳市衡南县人民政府)
 net.url(site_id, path); net.requests_to(host_ip) -> the log entries of one host; net.port
 
 Site-level oddities are added to SampleReport.perturb: "no_year_title", "table_image" (values not

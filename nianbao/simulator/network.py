@@ -169,6 +169,10 @@ class Network:
         self.offsite_hosts = {MIRROR_IP}
         self.errors = {s.base + p: kind for s in self._sites for p, kind in s.errors.items()}
         self.redirects = {s.base + p: s.base + t for s in self._sites for p, t in s.redirects.items()}
+        self.aliases = {}
+        for site in self._sites:
+            for agency, names in site.aliases.items():
+                self.aliases.setdefault(agency, set()).update(names)
         self.reports = [(s.id, pub.sample, [s.base + p for p in pub.paths])
                         for s in self._sites for pub in s.publications]
 

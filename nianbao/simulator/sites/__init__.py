@@ -60,6 +60,7 @@ class Site:
     redirects: dict[str, str] = field(default_factory=dict)
     publications: list[Publication] = field(default_factory=list)
     shared: list = field(default_factory=list)          # samples re-published across portals
+    aliases: dict[str, set[str]] = field(default_factory=dict)  # agency -> other names it is printed under
     _hits: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -1,6 +1,7 @@
 """TRS WCM classic: a GBK city portal, createPageHTML(n, k, "index", "html") paging, t<yyyymmdd>_<id>.html details."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from ..server import Request, Response
@@ -8,6 +9,7 @@ from . import Entry, Site, attachment_block, inject, li, page
 
 COLUMN = "/zwgk/zfxxgk/zfxxgknb/"
 PER_PAGE = 10
+CITY = "衡阳市"
 AGENCIES = ["衡阳市人民政府", "衡阳市司法局", "衡阳市卫生健康委员会", "衡阳市生态环境局", "衡阳市教育局",
             "衡阳市财政局", "衡阳市自然资源和规划局", "衡阳市人力资源和社会保障局"]
 # createPageHTML as the TRS template library writes it (the real one lives in an external .js file)
@@ -47,9 +49,11 @@ class TrsClassic(Site):
                 s = self.sample(year, agency)
             docid += self.rng.randrange(3, 400)
             entries.append(self._detail(s, docid, i, with_pdf))
-        for s in self.shared:  # a county report, re-published on the city portal
+        for s in self.shared:  # a county report, re-published on the city portal under a longer name
             docid += 7
-            entries.append(self._detail(s, docid, len(entries), False))
+            printed = replace(s, agency=CITY + s.agency, title=CITY + s.title)
+            self.aliases.setdefault(s.agency, set()).add(printed.agency)
+            entries.append(self._detail(s, docid, len(entries), False, printed=printed))
         for year in (2021, 2023):
             d = self.published_on(year)
             docid += 5
@@ -73,7 +77,8 @@ class TrsClassic(Site):
             self.static(COLUMN + name, partial(self._listing, chunk, k, len(pages)), "text/html")
         self.redirect(COLUMN, COLUMN + "index.html", 301)
 
-    def _detail(self, sample, docid: int, i: int, with_pdf: bool) -> Entry:
+    def _detail(self, sample, docid: int, i: int, with_pdf: bool, printed=None) -> Entry:
+        """The detail page of `sample`, rendered as `printed` (the same report under another name)."""
         d = sample.published
         rel = f"{d:%Y%m}/t{d:%Y%m%d}_{docid}.html"
         path = COLUMN + rel
@@ -86,9 +91,10 @@ class TrsClassic(Site):
             links.append((f"./{pdf}", f"{sample.title}.pdf"))
             paths.append(pdf_path)
         header = HEADERS[i % len(HEADERS)]
-        self.route(path, partial(self._page, sample, header, links, ("table", "pipe", "tab", "lines")[i % 4]))
+        self.route(path, partial(self._page, printed or sample, header, links,
+                                 ("table", "pipe", "tab", "lines")[i % 4]))
         self.publish(sample, *paths)
-        return Entry(sample.title, path, d)
+        return Entry((printed or sample).title, path, d)
 
     def _page(self, sample, header, links, layout, req: Request) -> Response:
         body = self.content.page(sample, layout=layout, chrome=True, encoding="gbk", site_style="trs")
