@@ -117,7 +117,11 @@ def run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command])
-    return module.run(args)
+    try:
+        return module.run(args)
+    except BrokenPipeError:         # `nianbao status | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
