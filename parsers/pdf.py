@@ -338,9 +338,7 @@ def fill_grid(grid: Grid, items: list[Item]) -> list[list[str]]:
     """The grid's cell texts: each item goes to the merged cell under its centre."""
     cells: dict[tuple, list[Item]] = {}
     for it in items:
-        cx, cy = (it.x0 + it.x1) / 2, (it.y0 + it.y1) / 2
-        i = min(max(bisect.bisect_right(grid.ys, cy) - 1, 0), len(grid.ys) - 2)
-        j = min(max(bisect.bisect_right(grid.xs, cx) - 1, 0), len(grid.xs) - 2)
+        i, j = cell_at(grid, it)
         cells.setdefault(grid.anchor[i][j], []).append(it)
     rows = []
     for i, arow in enumerate(grid.anchor):
@@ -349,6 +347,14 @@ def fill_grid(grid: Grid, items: list[Item]) -> list[list[str]]:
             row.append("\n".join(join_line(ln) for ln in group_lines(cells.get(a, []))) if a == (i, j) else "")
         rows.append(row)
     return [r for r in rows if any(r)]
+
+
+def cell_at(grid: Grid, it: Item) -> tuple[int, int]:
+    """(row, column) of the grid cell under the item's centre."""
+    cx, cy = (it.x0 + it.x1) / 2, (it.y0 + it.y1) / 2
+    i = min(max(bisect.bisect_right(grid.ys, cy) - 1, 0), len(grid.ys) - 2)
+    j = min(max(bisect.bisect_right(grid.xs, cx) - 1, 0), len(grid.xs) - 2)
+    return i, j
 
 
 def group_lines(items: list[Item]) -> list[list[Item]]:
@@ -365,7 +371,8 @@ def group_lines(items: list[Item]) -> list[list[Item]]:
 
 
 def join_line(line: list[Item]) -> str:
-    """A line's text: a space at a word gap, two spaces at a column gap."""
+    """A line's text: a space at a word gap, two spaces at a column gap. Between Chinese and Latin
+    letters or digits a word processor sets a quarter-em gap by itself ("增1"): no space there."""
     out = []
     prev = None
     for it in line:
@@ -379,8 +386,11 @@ def join_line(line: list[Item]) -> str:
             if gap > 1.5 * size:
                 out[-1:] = out[-1:] if out[-1] not in (" ", "  ") else []
                 out.append("  ")
-            elif gap > 0.25 * size and out[-1] != " " and not (_CJK.match(prev.text[-1:]) and _CJK.match(it.text[:1])):
-                out.append(" ")
+            else:
+                cjk = bool(_CJK.match(prev.text[-1:])) + bool(_CJK.match(it.text[:1]))
+                word_gap = 0.25 * size if cjk == 0 else 0.5 * max(prev.h, it.h)
+                if cjk < 2 and gap > word_gap and out[-1] != " ":
+                    out.append(" ")
         out.append(it.text)
         prev = it
     return "".join(out).strip()

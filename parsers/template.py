@@ -72,6 +72,8 @@ def readings(row: Row, ncols: int, positions: list[int] | None = None) -> list[R
     for cells in (full, region):       # blank last cells kept (a grid row), or padding dropped
         if len(cells) == ncols:
             return [[_printed(cell) for cell in cells]]
+    if len(full) > ncols and not any(full[:len(full) - ncols]):    # blank label cells, then the values
+        return [[_printed(cell) for cell in full[len(full) - ncols:]]]
     if "" in region and len(region) < ncols:   # blank cells are kept: only the last ones are lost
         return [[_printed(cell) for cell in region] + [None] * (ncols - len(region))]
     printed = [_printed(raw) for _, raw in row.values]
@@ -169,7 +171,8 @@ class Proactive(Table):
     def read(self, rows: list[Row]) -> None:
         cols: list[tuple[str, int]] = []
         items, cols_at, prev_header_only = [], {}, False
-        for row in _join_wrapped_headers(rows):
+        rows = _join_wrapped_headers(rows)
+        for i, row in enumerate(rows):
             header = []
             for pos, label in row.labels:
                 hit = _column(L.norm(label))
@@ -185,7 +188,7 @@ class Proactive(Table):
             in_header = {pos for _, pos, _ in header}
             label = L.norm("".join(t for pos, t in row.labels if pos not in in_header))
             if not row.values and not header and _blank_grid_row(row, [p for _, p in cols]) \
-                    and L.earliest(label, L.PROACTIVE_ROWS):
+                    and L.earliest(_wrapped(label, rows[i + 1:]), L.PROACTIVE_ROWS):
                 row = Row(row.cells, row.labels, [(pos, "") for _, pos in cols])
             items.append((row, label))
             cols_at[id(row)] = cols
@@ -217,6 +220,16 @@ def _fragment(row: Row) -> bool:
         return False
     text = L.norm(row.labels[0][1])
     return not (_column(text) or L.earliest(text, L.PROACTIVE_ROWS) or L.table_of(text))
+
+
+def _wrapped(label: str, following: list[Row], most: int = 3) -> str:
+    """A row label joined with the pieces of it wrapped onto the label-only rows below
+    ("行政事业性收" / "费"), as far as it takes to name a row."""
+    for row in following[:most]:
+        if L.earliest(label, L.PROACTIVE_ROWS) or not _fragment(row):
+            break
+        label += L.norm(row.labels[0][1])
+    return label
 
 
 def _blank_grid_row(row: Row, positions: list[int]) -> bool:

@@ -212,3 +212,83 @@ def test_doc_batch_in_one_run(s):
     assert isinstance(results[0], Document) and isinstance(results[2], Document)
     assert isinstance(results[1], ParseError) and "\n" not in str(results[1])
     assert tables(results[2]) == official(s)
+
+
+# ------------------------------------------------------------------------------------ OCR of cells
+
+CJK_SERIF = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"    # fonts-noto-cjk (scripts/setup.sh)
+
+
+def _ruled_page(tables: list[tuple[str | None, list[str]]], lines: int = 2):
+    """A 150 dpi page image: `lines` lines of text, then tables of one-line rows of narrow 65 px
+    cells, each with an optional caption row spanning the table, as a 10.5 pt report prints them."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(CJK_SERIF, 21, index=2)           # index 2: Noto Serif CJK SC
+    text = ["一是公开内容的深度和广度还有待拓展；二是信息更新的时效性有待提高；三是工作",
+            "人员业务能力仍需加强。下一步，我们将进一步健全工作机制，加强业务培训。"]
+    image = Image.new("L", (1241, 40 + 45 * lines + 150 * len(tables)), 255)
+    draw = ImageDraw.Draw(image)
+    for k in range(lines):
+        draw.text((131, 20 + 45 * k), text[k % 2], font=font, fill=0)
+    for t, (caption, values) in enumerate(tables):
+        left, top, width, height = 133, 40 + 45 * lines + 150 * t, 65, 28
+        right = left + width * len(values)
+        ys = [top, top + height] + ([top + 2 * height] if caption else [])
+        for y in ys:
+            draw.line([(left, y), (right, y)], fill=0, width=1)
+        for x in (left, right):
+            draw.line([(x, ys[0]), (x, ys[-1])], fill=0, width=1)
+        for k in range(1, len(values)):     # a rendered rule overshoots the crossing by a pixel
+            draw.line([(left + width * k, ys[-2]), (left + width * k, ys[-1] + 1)], fill=0, width=1)
+        if caption:
+            draw.text((left + 8, top + 3), caption, font=font, fill=0)
+        for k, value in enumerate(values):
+            x = left + width * k + (width - draw.textlength(value, font=font)) / 2
+            draw.text((x, ys[-2] + 2), value, font=font, fill=0)
+    return image
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_ocr_reads_lone_glyphs_in_narrow_ruled_cells():
+    """Text detection misses a lone "0" or "/" in a narrow cell, or reads "0" as "O"; a table of one
+    line (a page-top continuation) has rules too short for a line of text. Each ruled cell with ink
+    but no text (or a short non-value text) is recognised again alone."""
+    from parsers.ocr import ocr_page
+
+    values = ["0", "/", "2", "0", "0", "1", "/", "0", "3", "0", "0", "/", "0", "7", "0"]
+    row = ["0", "0", "/", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "2"]
+    blocks = ocr_page(_ruled_page([("行政复议、行政诉讼情况", values), (None, row)]))
+    assert tables(Document(blocks, media_type="image/png")) == [
+        [["行政复议、行政诉讼情况"] + [""] * 14, values], [row]]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_ocr_finds_a_table_of_one_line_below_much_text():
+    """The rules of a one-line row are shorter than a line of text: on a page of text they are
+    still rules (they run from one horizontal rule to the next), so the row is a grid."""
+    from parsers.ocr import ocr_page
+
+    row = ["0", "0", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "1"]
+    blocks = ocr_page(_ruled_page([(None, row)], lines=12))
+    assert tables(Document(blocks, media_type="image/png")) == [[row]]
+
+
+def test_pdf_line_spaces_at_word_gaps_not_at_chinese_latin_autospace():
+    """Word processors set a quarter-em gap between Chinese and a digit ("增1" in a 2019 change
+    cell) without a space character: no space is added there, while a word gap still is one."""
+    from parsers.pdf import Item, join_line
+
+    def chars(text, x, gap, h=8.2):
+        out = []
+        for ch in text:
+            out.append(Item(x, 0, x + h * (0.5 if ch.isascii() else 1), h, ch))
+            x = out[-1].x1 + gap
+        return out
+
+    assert join_line([Item(0, 0, 8.2, 8.2, "增"), Item(10.0, 1.3, 14.1, 8.2, "1")]) == "增1"
+    assert join_line(chars("2021", 0, 0.2) + chars("年", 17.5, 0)) == "2021年"
+    assert join_line(chars("ab", 0, 0.2) + chars("cd", 12.0, 0.2)) == "ab cd"
+    assert join_line(chars("增", 0, 0) + chars("1", 30.0, 0)) == "增  1"

@@ -419,3 +419,29 @@ def test_header_left_as_text_above_a_grid_joins_it():
         ("normative_documents", "issued", 4, "4"), ("normative_documents", "repealed", 0, "0"),
         ("normative_documents", "in_force", 14, "14")]
     assert report.tables == {"proactive": "2021"}
+
+
+def test_proactive_row_printing_only_blanks_with_a_wrapped_label():
+    """Tab text wraps "行政事业性收费" onto the next line, and its one cell is blank: the row is
+    a data row with a null cell, its label joined from both lines."""
+    lines = ["第二十条第（八）项\t\t\t", "信息内容\t本年收费金额（单位：万元）\t\t", "行政事业性收\t\t\t", "费\t\t\t",
+             "第二十条第（五）项\t\t\t", "信息内容\t本年处理决定数量\t\t", "行政许\t\t\t", "可\t\t\t",
+             "其他对外管理服务事项\t3\t\t"]
+    report = parse_text("\n".join(["二、主动公开政府信息情况"] + lines))
+    assert [(c.row, c.col, c.value, c.raw) for c in report.cells] == [
+        ("licensing", "decisions", None, ""), ("other_services", "decisions", 3, "3"),
+        ("fees", "amount_10k_yuan", None, "")]
+
+
+def test_row_of_a_table_continued_on_a_new_page_with_fewer_label_columns():
+    """A PDF table continued on the next page loses a label column there (the merged vertical
+    header ends): values stay in the rightmost columns, a blank label cell before them is no value."""
+    head = [[""] * 3 + ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"],
+            ["三、本年度办理结果", "（六）其他处理", "3.其他", "0", "0", "", "0", "0", "1", "1"]]
+    rest = [["", "（七）总计", "64", "0", "23", "0", "9", "30", "126"],
+            ["四、结转下年度继续办理", "", "0", "", "", "0", "0", "0", "0"]]
+    report = build_report(Document([TextBlock("三、收到和处理政府信息公开申请情况"), TableBlock(head),
+                                    TableBlock(rest)], media_type="application/pdf"))
+    assert [(c.value, c.raw) for c in report.cells if c.row == "carried_forward"] == [
+        (0, "0"), (None, ""), (None, ""), (0, "0"), (0, "0"), (0, "0"), (0, "0")]
+    assert [c.value for c in report.cells if c.row == "total_handled"] == [64, 0, 23, 0, 9, 30, 126]
