@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[args.command])
     try:
         return module.run(args)
-    except BrokenPipeError:         # `nianbao status | head`: the reader left; not an error of ours
-        sys.stderr.close()
+    except BrokenPipeError:         # `nianbao export | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing left to flush into
         return 0
 
 

@@ -422,14 +422,20 @@ def _settle(tables: dict[str, Table], warnings: list[str]) -> dict[CellKey, Prin
     for name, row in ambiguous:
         cols, reads = tables[name].candidates[row]
         keys = [(name, row, col) for col in cols]
-        outcomes = []
-        for reading in reads:
-            trial = dict(values)
-            trial.update(zip(keys, reading))
-            if _consistent(rels, trial, keys):
-                outcomes.append([trial.get(k) for k in keys])
+        outcomes = _surviving(rels, values, keys, reads)
         values.update(_merge(name, row, cols, keys, reads, outcomes, warnings))
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _surviving(rels, values, keys, reads) -> list[list]:
+    """The readings that keep every check consistent, as the values each gives to `keys`."""
+    outcomes = []
+    for reading in reads:
+        trial = dict(values)
+        trial.update(zip(keys, reading))
+        if _consistent(rels, trial, keys):
+            outcomes.append([trial.get(k) for k in keys])
+    return outcomes
 
 
 def _settle_joint(table: Review, rels, values, warnings) -> None:
@@ -437,12 +443,7 @@ def _settle_joint(table: Review, rels, values, warnings) -> None:
     keys = [("review_litigation", row, col) for row, _ in L.REVIEW_ROWS for col in L.REVIEW_COLS]
     n = len(table.candidates["review"][1])
     reads = [sum((table.candidates[row][1][i] for row, _ in L.REVIEW_ROWS), []) for i in range(n)]
-    outcomes = []
-    for reading in reads:
-        trial = dict(values)
-        trial.update(zip(keys, reading))
-        if _consistent(rels, trial, keys):
-            outcomes.append([trial.get(k) for k in keys])
+    outcomes = _surviving(rels, values, keys, reads)
     cols = [f"{row}.{col}" for row, _ in L.REVIEW_ROWS for col in L.REVIEW_COLS]
     values.update(_merge("review_litigation", "row", cols, keys, reads, outcomes, warnings))
 

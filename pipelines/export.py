@@ -229,9 +229,8 @@ def run(args) -> int:
                 n = write_jsonl(engine, f, all_versions=every)
             what = "reports"
         engine.dispose()
-    except BrokenPipeError:                          # `nianbao export | head`: the reader has gone
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except BrokenPipeError:                          # `nianbao export | head`: nianbao.cli ends quietly
+        raise
     except (DatabaseError, OSError) as e:
         print(f"nianbao export: {e}", file=sys.stderr)
         return 2
