@@ -99,36 +99,3 @@ def body_checks(text: str, report: Report) -> list[Check]:
     return [Check(rule="body_new_received", ok=ok, expected=stated, actual=cell.value,
                   row="new_received", col="total", inputs={"text": stated, "new_received.total": cell.value})]
 
-
-def cross_year_checks(previous: Report, current: Report) -> list[Check]:
-    """Soft checks between one agency's reports for consecutive years Y-1 and Y.
-
-    carried_over(Y) = carried_forward(Y-1) per requests column, and for regulations and
-    normative documents in_force(Y) = in_force(Y-1) + issued(Y) - repealed(Y).
-    Returns [] unless both years are known and consecutive.
-    """
-    if previous.year is None or current.year is None or current.year != previous.year + 1:
-        return []
-    values = {("Y-1",) + (c.table, c.row, c.col): c.value for c in previous.cells}
-    values.update({("Y",) + (c.table, c.row, c.col): c.value for c in current.cells})
-    out = []
-    for col in REQUESTS_COLS:
-        before, now = ("Y-1", "requests", "carried_forward", col), ("Y", "requests", "carried_over", col)
-        if before in values and now in values:
-            out.append(_check("carried_over_continuity", values, [now], [before], None, col))
-    for row in ("regulations", "normative_documents"):
-        cells = [("Y", "proactive", row, "in_force"), ("Y-1", "proactive", row, "in_force"),
-                 ("Y", "proactive", row, "issued"), ("Y", "proactive", row, "repealed")]
-        if all(cell in values for cell in cells):
-            inputs = {f"{year}.{r}.{c}": values[(year, t, r, c)] for year, t, r, c in cells}
-            now, before, issued, repealed = (values[cell] for cell in cells)
-            expected = None if None in (before, issued, repealed) else before + issued - repealed
-            ok = None if expected is None or now is None else now == expected
-            out.append(Check("in_force_continuity", ok, expected, now, row=row, col="in_force", inputs=inputs))
-    return out
-
-
-def _check(rule, values, actual, expected, row, col) -> Check:
-    a, e = _sum(values, actual), _sum(values, expected)
-    inputs = {".".join(cell): values.get(cell) for cell in actual + expected}
-    return Check(rule, None if a is None or e is None else a == e, e, a, row=row, col=col, inputs=inputs)

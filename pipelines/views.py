@@ -1,6 +1,7 @@
 """SQL views for the common questions, and the Chinese label tables, created by an Alembic migration.
 
-The migration calls `create(bind)`; a later migration that rebuilds `reports`, `agencies`,
+Migration 0050 calls `create(bind)` (every view); 0060 adds `v_cross_year_checks` to databases made
+before it with `create_view`. A later migration that rebuilds `reports`, `agencies`,
 `cells` or `check_results` (SQLite batch mode) must call `drop(bind)` first and `create(bind)` after.
 Every view reads only the current report of each (agency, year) unless it says otherwise.
 """
@@ -34,6 +35,12 @@ VIEWS = {
     "v_grant_share": ("申请公开率", "每份现行报告的（予以公开 + 部分公开）÷ 办理结果总计（总计列）。"),
     "v_review_litigation_rates": ("复议诉讼纠错率", "每份现行报告中行政复议、行政诉讼各行的结果纠正数 ÷ 总计。"),
     "v_reports_failing_checks": ("未通过校验的报告", "每条未通过的勾稽关系校验，附报告与机关；含已被取代的版本。"),
+    "v_cross_year_checks": ("跨年度校验",
+                            "同一机关相邻两个年度（上一年度 previous_year、本年度 year）现行报告之间的软校验："
+                            "carried_over_continuity 本年“上年结转”应等于上年“结转下年度继续办理”（按列）；"
+                            "in_force_continuity 规章、行政规范性文件本年“现行有效件数”应等于上年现行有效件数"
+                            "＋本年制发件数－本年废止件数（仅2021年格式）。ok 为空表示缺少输入。"
+                            "不一致可能是报告本身的错误：只标记，从不改动所印数值。"),
     "v_missing_reports": ("缺失年度的机关",
                           "机关首末年度之间缺少的年度（gap），以及已过法定期限仍未发布的年度（overdue："
                           "部门为次年1月31日，政府为次年3月31日）。"),
@@ -125,6 +132,51 @@ FROM check_results k
 JOIN reports r ON r.id = k.report_id
 LEFT JOIN agencies a ON a.id = r.agency_id
 WHERE NOT k.ok""",
+        # a row for every check with at least one input printed in either report; ok is NULL when an
+        # input is missing or blank
+        "v_cross_year_checks": """
+WITH cur AS (
+    SELECT id, agency_id, year FROM reports
+    WHERE is_current AND agency_id IS NOT NULL AND year IS NOT NULL
+), pairs AS (
+    SELECT y.id AS report_id, p.id AS previous_report_id, y.agency_id, y.year, p.year AS previous_year
+    FROM cur y JOIN cur p ON p.agency_id = y.agency_id AND p.year = y.year - 1
+), carried AS (
+    SELECT DISTINCT pr.report_id, pr.previous_report_id, pr.agency_id, pr.year, pr.previous_year, c.col
+    FROM pairs pr
+    JOIN cells c ON c.tbl = 'requests'
+     AND ((c.report_id = pr.report_id AND c.row = 'carried_over')
+          OR (c.report_id = pr.previous_report_id AND c.row = 'carried_forward'))
+), in_force AS (
+    SELECT DISTINCT pr.report_id, pr.previous_report_id, pr.agency_id, pr.year, pr.previous_year, c.row
+    FROM pairs pr
+    JOIN cells c ON c.tbl = 'proactive' AND c.row IN ('regulations', 'normative_documents')
+     AND ((c.report_id = pr.report_id AND c.col IN ('in_force', 'issued', 'repealed'))
+          OR (c.report_id = pr.previous_report_id AND c.col = 'in_force'))
+), k AS (
+    SELECT k.report_id, k.previous_report_id, k.agency_id, k.year, k.previous_year,
+           'carried_over_continuity' AS rule, NULL AS row, k.col, f.value AS expected, o.value AS actual
+    FROM carried k
+    LEFT JOIN cells o ON o.report_id = k.report_id AND o.tbl = 'requests' AND o.row = 'carried_over'
+     AND o.col = k.col
+    LEFT JOIN cells f ON f.report_id = k.previous_report_id AND f.tbl = 'requests' AND f.row = 'carried_forward'
+     AND f.col = k.col
+    UNION ALL
+    SELECT k.report_id, k.previous_report_id, k.agency_id, k.year, k.previous_year,
+           'in_force_continuity', k.row, 'in_force', b.value + i.value - d.value, n.value
+    FROM in_force k
+    LEFT JOIN cells n ON n.report_id = k.report_id AND n.tbl = 'proactive' AND n.row = k.row AND n.col = 'in_force'
+    LEFT JOIN cells i ON i.report_id = k.report_id AND i.tbl = 'proactive' AND i.row = k.row AND i.col = 'issued'
+    LEFT JOIN cells d ON d.report_id = k.report_id AND d.tbl = 'proactive' AND d.row = k.row AND d.col = 'repealed'
+    LEFT JOIN cells b ON b.report_id = k.previous_report_id AND b.tbl = 'proactive' AND b.row = k.row
+     AND b.col = 'in_force'
+)
+SELECT k.agency_id, a.name AS agency, a.province, a.city, a.county, k.year, k.previous_year,
+       k.rule, k.row, k.col, k.expected, k.actual,
+       CASE WHEN k.expected IS NOT NULL AND k.actual IS NOT NULL THEN k.expected = k.actual END AS ok,
+       k.report_id, k.previous_report_id
+FROM k
+JOIN agencies a ON a.id = k.agency_id""",
         "v_missing_reports": f"""
 WITH RECURSIVE span AS (
     SELECT agency_id, MIN(year) AS first_year, MAX(year) AS last_year
@@ -152,13 +204,23 @@ def create(bind: Connection) -> None:
                         (col_labels, [{"tbl": t, "col": c, "label": v} for (t, c), v in labels.COLS.items()])):
         bind.execute(table.delete())
         bind.execute(insert(table), rows)
-    for name, sql in _sql(bind.dialect.name).items():
-        bind.execute(text(f"CREATE VIEW {name} AS {sql}"))
+    for name in VIEWS:
+        create_view(bind, name)
 
 
 def drop(bind: Connection) -> None:
     """Drop every view and the label tables."""
     for name in reversed(list(VIEWS)):
-        bind.execute(text(f"DROP VIEW IF EXISTS {name}"))
+        drop_view(bind, name)
     label_metadata.drop_all(bind, checkfirst=True)
+
+
+def create_view(bind: Connection, name: str) -> None:
+    """Create one view of VIEWS (the label tables must exist)."""
+    bind.execute(text(f"CREATE VIEW {name} AS {_sql(bind.dialect.name)[name]}"))
+
+
+def drop_view(bind: Connection, name: str) -> None:
+    """Drop one view, if present."""
+    bind.execute(text(f"DROP VIEW IF EXISTS {name}"))
 

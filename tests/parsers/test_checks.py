@@ -1,6 +1,6 @@
 """Consistency checks: recorded with inputs, None when an input is missing, failures flagged not fixed."""
 from parsers import parse
-from parsers.checks import body_checks, cross_year_checks, run_checks
+from parsers.checks import body_checks, run_checks
 from parsers.model import Cell, Report
 
 REVIEW_HEAD = ["行政复议 | 行政诉讼 |",
@@ -58,15 +58,3 @@ def test_body_text_check():
     assert check.ok is False and check.expected == 12 and check.actual == 317
     assert body_checks("未收到政府信息公开申请。", report) == []
 
-
-def test_cross_year():
-    prev = Report(year=2022, cells=[Cell("requests", "carried_forward", "total", 3, "3"),
-                                    Cell("proactive", "regulations", "in_force", 10, "10")])
-    cur = Report(year=2023, cells=[Cell("requests", "carried_over", "total", 3, "3"),
-                                   Cell("proactive", "regulations", "in_force", 11, "11"),
-                                   Cell("proactive", "regulations", "issued", 2, "2"),
-                                   Cell("proactive", "regulations", "repealed", 0, "0")])
-    checks = {c.rule: c for c in cross_year_checks(prev, cur)}
-    assert checks["carried_over_continuity"].ok is True
-    assert checks["in_force_continuity"].ok is False and checks["in_force_continuity"].expected == 12
-    assert cross_year_checks(cur, prev) == [] and cross_year_checks(Report(year=2020), cur) == []
