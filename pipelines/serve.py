@@ -33,7 +33,8 @@ TABLES = {
 }
 
 COLUMNS = {
-    "id": "编号", "report_id": "报告编号", "previous_report_id": "上一年度报告编号", "previous_year": "上一年度", "agency_id": "机关编号", "agency": "机关", "name": "机关名称",
+    "id": "编号", "report_id": "报告编号", "agency_id": "机关编号", "agency": "机关", "name": "机关名称",
+    "previous_report_id": "上一年度报告编号", "previous_year": "上一年度",
     "key": "唯一键（省|市|县|名称）", "alias": "别名", "province": "省", "city": "市", "county": "县（区）",
     "code": "行政区划代码", "level": "层级（province 省级 / city 市级 / county 县级 / department 部门）",
     "region_source": "地区来源（report 报告 / site 站点）", "year": "年度", "template": "模板（2021 / 2019 / free）",
