@@ -1,8 +1,8 @@
 """SQL views for the common questions, and the Chinese label tables, created by an Alembic migration.
 
-Migration 0050 calls `create(bind)` (every view); 0060 adds `v_cross_year_checks` to databases made
-before it with `create_view`. A later migration that rebuilds `reports`, `agencies`,
-`cells` or `check_results` (SQLite batch mode) must call `drop(bind)` first and `create(bind)` after.
+Each migration creates the views it introduces (0050 `create(bind, names)`, 0060 `create_view`).
+A later migration that rebuilds `reports`, `agencies`, `cells` or `check_results` (SQLite batch
+mode) must drop every view first and create them again after.
 Every view reads only the current report of each (agency, year) unless it says otherwise.
 """
 from __future__ import annotations
@@ -196,21 +196,24 @@ WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.agency_id = y.agency_id AND r.
     }
 
 
-def create(bind: Connection) -> None:
-    """Create the label tables (filled from pipelines.labels) and every view."""
+def create(bind: Connection, names) -> None:
+    """Create the label tables (filled from pipelines.labels) and the named views of VIEWS.
+
+    Each migration names the views it introduces, so a later view never appears in an earlier
+    revision."""
     label_metadata.create_all(bind, checkfirst=True)
     for table, rows in ((table_labels, [{"tbl": k, "label": v} for k, v in labels.TABLES.items()]),
                         (row_labels, [{"tbl": t, "row": r, "label": v} for (t, r), v in labels.ROWS.items()]),
                         (col_labels, [{"tbl": t, "col": c, "label": v} for (t, c), v in labels.COLS.items()])):
         bind.execute(table.delete())
         bind.execute(insert(table), rows)
-    for name in VIEWS:
+    for name in names:
         create_view(bind, name)
 
 
-def drop(bind: Connection) -> None:
-    """Drop every view and the label tables."""
-    for name in reversed(list(VIEWS)):
+def drop(bind: Connection, names) -> None:
+    """Drop the named views and the label tables."""
+    for name in reversed(list(names)):
         drop_view(bind, name)
     label_metadata.drop_all(bind, checkfirst=True)
 

@@ -17,11 +17,7 @@ VIEW = "v_cross_year_checks"
 
 
 def upgrade() -> None:
-    # 0050 runs views.create, which on a new database already makes this view; a database migrated
-    # to 0050 before the view existed lacks it. Dropping first brings both to the same end.
-    bind = op.get_bind()
-    views.drop_view(bind, VIEW)
-    views.create_view(bind, VIEW)
+    views.create_view(op.get_bind(), VIEW)
 
 
 def downgrade() -> None:
