@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import re
 import sys
 import unicodedata
@@ -132,17 +131,13 @@ def run(args) -> int:
         return 2
     more = limit is not None and len(rows) == limit
     rows = rows[:limit - 1] if more else rows
-    try:
-        if args.csv:
-            w = csv.writer(sys.stdout, lineterminator="\n")
-            w.writerow(columns)
-            w.writerows([fmt(row.get(k)) for k in columns] for row in rows)
-        else:
-            print_table(columns, rows)
-        sys.stdout.flush()
-    except BrokenPipeError:                          # `nianbao query | head`: the reader has gone
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    if args.csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(columns)
+        w.writerows([fmt(row.get(k)) for k in columns] for row in rows)
+    else:
+        print_table(columns, rows)
+    sys.stdout.flush()              # a closed pipe surfaces here, where nianbao.cli ends quietly
     if more:
         print(f"nianbao query: more rows not shown (--limit {args.limit}; 0 for all)", file=sys.stderr)
     return 0
