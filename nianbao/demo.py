@@ -48,10 +48,9 @@ def run(args) -> int:
         for site in net.sites:
             print(f"  {site['id']:14} {site['name']:16} {site['start_urls'][0]}", flush=True)
         print(f"Crawling {len(net.sites)} sites into {db_url} …", flush=True)
-        open_db(db_url).dispose()  # create and migrate once, before the crawl processes start
+        engine = open_db(db_url)  # create and migrate once, before the crawl processes start
         summary = crawl(net.sites, db_url=db_url, data_dir=data_dir, concurrency=2, settings=LOOPBACK_SETTINGS)
 
-    engine = open_db(db_url)
     print()
     print(status.report(engine))
     print()
