@@ -11,6 +11,8 @@ demo: setup
 	$(VENV)/bin/nianbao demo
 
 test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	bash scripts/services.sh
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 

@@ -38,7 +38,8 @@ def worker(job: dict) -> None:
     process = CrawlerProcess(settings)
     crawlers = []
     if job["mode"] == "ours":
-        from crawler.spiders.reports import ReportsSpider
+        # not loaded by a bare crawl, whose peak RSS is measured
+        from crawler.spiders.reports import ReportsSpider  # lazy: RSS
         for site in job["sites"]:
             c = process.create_crawler(ReportsSpider)
             process.crawl(c, site=site)
@@ -63,9 +64,13 @@ def worker(job: dict) -> None:
     docs = sum(c.stats.get_value("nianbao/documents/page", 0) + c.stats.get_value("nianbao/documents/attachment", 0)
                for c in crawlers)
     requests = sum(c.stats.get_value("downloader/request_count", 0) for c in crawlers)
-    slowest = {c.spider.name if job["mode"] == "bare" else c.spider.site_id:
-               round(c.stats.get_value("elapsed_time_seconds", 0), 1) for c in crawlers}
+    slowest = {_label(c.spider): round(c.stats.get_value("elapsed_time_seconds", 0), 1) for c in crawlers}
     print(json.dumps({"documents": docs, "requests": requests, "per_crawler_seconds": slowest}))
+
+
+def _label(spider) -> str:
+    """A crawler in the figures: our spider by its site id, the bare one by its name."""
+    return str(getattr(spider, "site_id", None) or getattr(spider, "name", "?"))
 
 
 def measure(job: dict) -> dict:
@@ -75,6 +80,7 @@ def measure(job: dict) -> dict:
     start = time.monotonic()
     proc = subprocess.Popen([sys.executable, __file__, "--worker", f.name], stdout=subprocess.PIPE, env=env,
                             cwd=ROOT)
+    assert proc.stdout is not None            # stdout=PIPE
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.monotonic() - start
@@ -99,23 +105,24 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, str(ROOT))
-    from nianbao.simulator import FAMILIES, start_network
+    # the simulator and the settings stay out of the crawl processes, whose peak RSS is measured
+    from nianbao.simulator import FAMILIES, start_network  # lazy: RSS
 
     t = time.monotonic()
     net = start_network(seed=0, scale=args.scale, families=[f for f in FAMILIES if f != "jsonly"])
     try:
         urls = sorted(u for s in net.expected.values() for u in s)
-        pages = sum(1 for u in urls if not u.rsplit(".", 1)[-1].lower() in ("pdf", "doc", "docx", "wps", "xls")
+        pages = sum(1 for u in urls if u.rsplit(".", 1)[-1].lower() not in ("pdf", "doc", "docx", "wps", "xls")
                     and "downfile" not in u and "/attachment/" not in u)
         print(f"network: {len(net.sites)} sites, {len(urls)} expected documents (~{pages} report pages), "
               f"built in {time.monotonic() - t:.0f} s")
         ours_settings = {}
         if args.pipelines:
-            from crawler import settings as project
+            from crawler import settings as project  # lazy: RSS
             d = tempfile.mkdtemp(prefix="nianbao-bench-")
             ours_settings = {"ITEM_PIPELINES": project.ITEM_PIPELINES, "EXTENSIONS": project.EXTENSIONS,
                              "NIANBAO_DB": f"sqlite:///{d}/bench.sqlite", "NIANBAO_DATA_DIR": d}
-        best = {}
+        best: dict[str, dict] = {}
         for r in range(args.rounds):
             for mode in ("bare", "ours"):
                 job = ({"mode": "bare", "urls": urls} if mode == "bare"
@@ -123,7 +130,8 @@ def main() -> int:
                 m = measure(job)
                 m["rate"] = m["documents"] / m["seconds"]
                 print(f"round {r + 1} {mode:4}: {m['documents']} documents, {m['requests']} requests, "
-                      f"{m['seconds']:.1f} s crawling ({m['wall']:.1f} s with start-up), {m['rate']:.0f} documents/s, peak RSS {m['rss_mb']:.0f} MB; "
+                      f"{m['seconds']:.1f} s crawling ({m['wall']:.1f} s with start-up), {m['rate']:.0f} documents/s, "
+                      f"peak RSS {m['rss_mb']:.0f} MB; "
                       f"seconds per spider {m['per_crawler_seconds']}")
                 if mode not in best or m["rate"] > best[mode]["rate"]:
                     best[mode] = m

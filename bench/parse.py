@@ -23,25 +23,24 @@ sys.path.insert(0, str(ROOT))
 
 def build(out: Path) -> None:
     """Write the sample files into `out` (LibreOffice runs once per output format)."""
-    from tests.parsers.readers_samples import (build_docx, build_html, pages_with, rasterise_pdf, report_grids,
-                                               soffice_convert)
+    # the measuring children never load the builders
+    from nianbao.simulator import samples  # lazy: python-docx, pypdfium2
 
-    grids = report_grids(11)
-    docx_bytes = build_docx(grids, narrative_paragraphs=11)
-    pdf = soffice_convert({"report.docx": docx_bytes}, "pdf")["report"]
-    doc = soffice_convert({"report.docx": docx_bytes}, "doc:MS Word 97")["report"]
-    (out / "report.html").write_text(build_html(grids), encoding="utf-8")
-    (out / "report.docx").write_bytes(docx_bytes)
-    (out / "report.pdf").write_bytes(pdf)
-    (out / "report.doc").write_bytes(doc)
-    (out / "scan.pdf").write_bytes(rasterise_pdf(pdf, pages=pages_with(pdf, "一、本年新收", "四、结转下年度")))
+    files = samples.sample_files(11, narrative_paragraphs=11)
+    (out / "report.html").write_text(files["html"], encoding="utf-8")
+    for name, key in (("report.docx", "docx"), ("report.pdf", "pdf"), ("report.doc", "doc"), ("scan.pdf", "scan")):
+        (out / name).write_bytes(files[key])
 
 
 def _ours(case: str):
-    from parsers.doc import convert_many, read_doc
-    from parsers.docx import read_docx
-    from parsers.html import read_html
-    from parsers.pdf import read_pdf
+    """Our reader for a case, loaded only in the children that measure ours (a bare case's RSS is its own)."""
+    from parsers.doc import (  # lazy: LibreOffice reader; per-case RSS
+        convert_many,
+        read_doc,
+    )
+    from parsers.docx import read_docx  # lazy: per-case RSS
+    from parsers.html import read_html  # lazy: per-case RSS
+    from parsers.pdf import read_pdf  # lazy: pypdfium2 and OCR; per-case RSS
 
     return {"html": read_html, "docx": read_docx, "pdf": read_pdf, "doc": read_doc, "scan": read_pdf,
             "doc_batch10": lambda data: convert_many([data] * 10)}[case]
@@ -74,7 +73,7 @@ def _bare(case: str):
         import pypdfium2 as pdfium
         from rapidocr_onnxruntime import RapidOCR
 
-        from parsers.limits import OCR_DPI
+        from parsers.limits import OCR_DPI  # lazy: per-case RSS (the bare OCR pass)
         engine = RapidOCR()
 
         def run(data):
@@ -86,7 +85,7 @@ def _bare(case: str):
 
 
 def _full():
-    from parsers import parse
+    from parsers import parse  # lazy: every reader, per-case RSS
     return parse
 
 

@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
+import psycopg
 
-from nianbao.simulator.reports import generate, to_report  # noqa: E402
-from pipelines.dataset import store_document  # noqa: E402
-from pipelines.db import open_db  # noqa: E402
+from nianbao.simulator.reports import generate, to_report
+from pipelines.dataset import store_document
+from pipelines.db import open_db
 
 PG = "host=127.0.0.1 port=5432 user=postgres dbname=nianbao_test"
 
@@ -61,7 +61,7 @@ def bench(url: str, docs: list[dict]) -> tuple[float, int]:
         store_document(engine, d, "bench", cache)
     seconds = time.perf_counter() - t
     with engine.connect() as conn:
-        cells = conn.exec_driver_sql("SELECT count(*) FROM cells").scalar()
+        cells = conn.exec_driver_sql("SELECT count(*) FROM cells").scalar_one()
     engine.dispose()
     return seconds, cells
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from parsers.chars import CJK
+
 # Titles of the report itself (portals.md §4); the year is optional.
 _REPORT = re.compile(
     r"(政府|政务)?信息公开(工作)?(\d{4}年度?)?(年度)?(工作)?报告"
@@ -81,3 +83,32 @@ def is_disclosure_hub(text: str | None, url: str) -> bool:
     """A link from a home page towards the 政府信息公开 section, one hop before the 年报 column."""
     t = norm(text)
     return bool(re.fullmatch(r"(政府|政务)?信息公开(专栏|目录|平台)?|政务公开", t))
+
+
+# A report page carries its own text (hundreds of characters at the least); a sub-column titled like a
+# report ("2023年政府信息公开工作年度报告" → 2023/index.html) carries links to reports and little else.
+LISTING_MAX_CHARS = 300
+
+
+def cjk_count(text: str) -> int:
+    """How many CJK ideographs the text holds (a pass of parsers.chars.CJK; no list of matches is built)."""
+    return len(text) - len(CJK.sub("", text))
+
+
+def is_listing_page(report_links: int, body_chars: int, *, paged: bool = False, column_title: bool = False) -> bool:
+    """Decided from the page: no report text of its own, and several report links, or a CMS listing
+    fingerprint with a report link or under a column's name (its records load from an API).
+
+    report_links: distinct links on the page classified as reports (not counting the page itself);
+    body_chars: CJK characters of the page outside links, scripts and styles; paged: a listing
+    strategy other than the generic one recognised the page (createPageHTML, dataproxy.jsp…);
+    column_title: the link that led here is named like a 年报 column, with no year.
+    """
+    return body_chars < LISTING_MAX_CHARS and (
+        report_links >= 2 or (paged and (report_links >= 1 or column_title)))
+
+
+def is_column_title(text: str | None) -> bool:
+    """A name such as 政府信息公开年报 (a column), not a report title (those carry a year)."""
+    t = norm(text)
+    return bool(t) and not re.search(r"\d{4}", t) and bool(_COLUMN.match(t))

@@ -18,7 +18,7 @@ def is_home(url: str) -> bool:
     return path in ("", "/") or path.lower() in ("/index.html", "/index.htm", "/index.shtml", "/index.jsp")
 
 
-def follow(link, *, root: str | None) -> tuple[str, str] | None:
+def follow(link, *, root: str | None) -> tuple[str, str | None] | None:
     """Whether a non-report link leads to more listings.
 
     root: the 年报 column directory the current page belongs to, or None on a home/hub page.

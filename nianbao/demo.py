@@ -6,6 +6,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from crawler.run import crawl
+from nianbao.simulator import start_network
+from pipelines import query, status
+from pipelines.db import open_db
+from pipelines.db.models import Agency, Cell, Report, Source
+
 DEMO_DB = Path("data/demo.sqlite")
 DEMO_DATA = Path("data/demo")
 # The simulated portals are on loopback: no politeness delay is needed there (robots.txt still applies).
@@ -22,8 +28,6 @@ def fresh_sqlite(path: Path) -> str:
 
 
 def dataset_counts(engine) -> dict[str, int]:
-    from pipelines.db.models import Agency, Cell, Report, Source
-
     with engine.connect() as conn:
         return {
             "agencies": conn.scalar(select(func.count()).select_from(Agency)),
@@ -35,11 +39,6 @@ def dataset_counts(engine) -> dict[str, int]:
 
 
 def run(args) -> int:
-    from crawler.run import crawl
-    from nianbao.simulator import start_network
-    from pipelines import query, status
-    from pipelines.db import open_db
-
     db_url = args.db or fresh_sqlite(DEMO_DB)
     data_dir = Path(args.data_dir) if args.data_dir else DEMO_DATA
     print("Starting the simulated portals on loopback (the first run renders their PDFs; about a minute)…",
@@ -58,7 +57,7 @@ def run(args) -> int:
     print("Dataset: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     print()
     print("Sample query: requests received and granted, by region and year "
-          "(nianbao query --db %s --view v_requests_by_region_year):" % db_url)
+          f"(nianbao query --db {db_url} --view v_requests_by_region_year):")
     rows = query.view_rows(engine, "v_requests_by_region_year", limit=12)
     query.print_table(list(rows[0]) if rows else [], rows)
     engine.dispose()

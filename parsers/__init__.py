@@ -2,7 +2,7 @@
 
 Pure library: bytes in, record out; no Scrapy and no database.
 """
-from parsers.model import Cell, Check, Document, ParseError, Report, TableBlock, TextBlock
 from parsers.core import parse
+from parsers.model import Cell, Check, Document, ParseError, Report, TableBlock, TextBlock
 
 __all__ = ["parse", "Report", "Cell", "Check", "Document", "TextBlock", "TableBlock", "ParseError"]

@@ -27,7 +27,7 @@ def read_doc(data: bytes) -> Document:
 
 def convert_many(items: list[bytes]) -> list[Document | ParseError]:
     """Convert a batch of DOC/WPS files in ONE LibreOffice run; a ParseError in place of each failure."""
-    results: list[Document | ParseError | None] = [None] * len(items)
+    results: dict[int, Document | ParseError] = {}
     soffice = shutil.which("soffice") or shutil.which("/usr/bin/soffice")
     with tempfile.TemporaryDirectory(prefix="nianbao-soffice-") as tmp:
         inputs, types = [], {}
@@ -64,7 +64,7 @@ def convert_many(items: list[bytes]) -> list[Document | ParseError]:
                     continue
                 doc.media_type = kind
                 results[k] = doc
-    return results
+    return [results[k] for k in range(len(items))]
 
 
 def _run(cmd: list[str], *, timeout: float, home: str) -> None:

@@ -41,7 +41,8 @@ def read_docx(data: bytes) -> Document:
     except (KeyError, ValueError, zipfile.BadZipFile, OSError, SyntaxError) as exc:
         raise ParseError(f"unreadable DOCX: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     except Exception as exc:  # noqa: BLE001 — lxml/python-docx raise many types on broken XML
-        raise ParseError(f"unreadable DOCX: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from None
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise ParseError(f"unreadable DOCX: {type(exc).__name__}: {first_line}") from None
     blocks: list = []
     _body(d.element.body, blocks)
     title = (d.core_properties.title or "").strip() or None

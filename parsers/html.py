@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import re
 
-import charset_normalizer
 import lxml.html
 from lxml import etree
 
+from parsers.dates import iso_date
+from parsers.encoding import decode_html
 from parsers.limits import MAX_TABLE_CELLS, check_size
 from parsers.model import Document, ParseError, TableBlock, TextBlock
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_GB_FAMILY = {"gb2312", "gbk", "gb18030", "gb_2312-80", "x-gbk", "cp936", "ms936", "euc-cn", "csgb2312"}
 
 # Article containers of the CMSs that publish these reports (portals.md §5), most specific first.
 _CONTAINERS = [
@@ -34,7 +32,8 @@ _WRAPPERS = {"div", "section", "article", "main", "td", "center", "form", "font"
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title", "select", "option", "iframe",
               "button", "textarea", "svg", "object", "embed"}
 _SPACES = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u200b]+")
-_PUB_LINE = re.compile(r"(?:发布|公开|成文)(?:日期|时间)\s*[:：]?\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_PUB_LINE = re.compile(r"(?:发布|公开|成文)(?:日期|时间)\s*[:：]?\s*"
+                       r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _ISO = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 
 
@@ -44,7 +43,7 @@ def read_html(data: bytes, *, url: str | None = None) -> Document:
     `url`, when given, is the page's base URL (lxml resolves relative links against it).
     """
     check_size(data)
-    text, warnings = decode_html(data)
+    text, _, warnings = decode_html(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:
         root = lxml.html.document_fromstring(text, base_url=url)
@@ -64,42 +63,6 @@ def read_html(data: bytes, *, url: str | None = None) -> Document:
                     warnings=warnings)
 
 
-def decode_html(data: bytes) -> tuple[str, list[str]]:
-    """Decode HTML bytes whatever <meta> or the HTTP header claims; returns (text, warnings).
-
-    Order: BOM, strict UTF-8, strict GB18030 (the declared GB family, and any undeclared or
-    single-byte declaration, which would decode anything into mojibake), Big5 when declared,
-    then charset-normalizer; a lossy GB18030 decode is the last resort and is flagged.
-    """
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            return data[len(bom):].decode(enc, "replace"), []
-    candidates = ["utf-8"]
-    declared = _META_CHARSET.search(data[:4096])
-    if declared:
-        name = declared.group(1).decode("ascii", "ignore").lower()
-        if name in _GB_FAMILY:
-            candidates.append("gb18030")
-        elif name.startswith(("big5", "cp950")):     # double-byte like GB: must be tried before GB18030
-            candidates += [name, "gb18030"]
-        else:                                        # single-byte charsets decode anything: last
-            candidates += ["gb18030", name]
-    else:
-        candidates.append("gb18030")
-    for enc in candidates:
-        try:
-            return data.decode(enc), []
-        except (UnicodeDecodeError, LookupError):
-            continue
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
-    if best is not None and best.encoding:
-        try:
-            return data.decode(best.encoding), [f"HTML decoded as {best.encoding} (guessed)"]
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return data.decode("gb18030", "replace"), ["HTML has undecodable bytes; decoded as GB18030 with replacements"]
-
-
 def _title(root) -> str | None:
     for xp in ("//meta[@name='ArticleTitle']/@content", "//h1", "//title"):
         for node in root.xpath(xp):
@@ -114,15 +77,10 @@ def _published(root) -> str | None:
     for value in root.xpath("//meta[@name='PubDate' or @name='pubdate' or @name='publishdate']/@content"):
         m = _ISO.search(value)
         if m:
-            return _iso(m)
+            return iso_date(*m.groups())
     body = root.find("body")
     m = _PUB_LINE.search(_SPACES.sub(" ", (body if body is not None else root).text_content()))
-    return _iso(m) if m else None
-
-
-def _iso(m) -> str | None:
-    y, mo, d = (int(g) for g in m.groups())
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+    return iso_date(*m.groups()) if m else None
 
 
 def _content(root):
@@ -133,7 +91,7 @@ def _content(root):
     body = root.find("body")
     if body is None:
         return root
-    own = {}
+    own: dict[object, int] = {}
     for el in body.iter():
         if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
             continue
@@ -144,7 +102,7 @@ def _content(root):
         own[el] = own.get(el, 0) + n
         if parent is not None:
             own[parent] = own.get(parent, 0) + n_tail
-    totals = {}
+    totals: dict[object, int] = {}
     for el in reversed(list(body.iter())):
         if isinstance(el.tag, str) and el.tag not in _SKIP_TAGS:
             totals[el] = own.get(el, 0) + sum(totals.get(c, 0) for c in el)

@@ -1,5 +1,7 @@
 """Limits every format reader enforces, so hostile input ends in a clear error, not a hang or OOM."""
 
+from parsers.model import ParseError
+
 MAX_BYTES = 64 * 1024 * 1024          # larger inputs are refused outright
 MAX_PAGES = 100                        # PDF pages read; further pages are skipped with a warning
 MAX_OCR_PAGES = 20                     # scanned pages sent to OCR; further pages are skipped with a warning
@@ -16,8 +18,6 @@ SOFFICE_TIMEOUT = 120.0                # seconds for one LibreOffice run (plus 1
 
 def check_size(data: bytes) -> None:
     """Refuse empty input and input over MAX_BYTES with a one-line ParseError."""
-    from parsers.model import ParseError
-
     if not data:
         raise ParseError("empty file")
     if len(data) > MAX_BYTES:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Union
+
+from parsers.numbers import json_number
 
 
 class ParseError(ValueError):
@@ -32,7 +33,7 @@ class TableBlock:
     rows: list[list[str]]
 
 
-Block = Union[TextBlock, TableBlock]
+Block = TextBlock | TableBlock
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Document:
 # The record: keys and values follow ../shared/design/template.md and architecture.md.
 # ---------------------------------------------------------------------------------------------
 
-Number = Union[int, Decimal]
+Number = int | Decimal
 
 
 @dataclass
@@ -95,7 +96,7 @@ class Report:
         return _jsonable(asdict(self))
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Report":
+    def from_dict(cls, d: dict) -> Report:
         d = dict(d)
         d["cells"] = [Cell(**{k: c.get(k) for k in ("table", "row", "col", "value", "raw")})
                       for c in d.get("cells", [])]
@@ -112,7 +113,7 @@ class Report:
 
 def _jsonable(obj):
     if isinstance(obj, Decimal):
-        return int(obj) if obj == obj.to_integral_value() else float(obj)
+        return json_number(obj)
     if isinstance(obj, dict):
         return {k: _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list):

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 
+from parsers.chars import CJK
+from parsers.layout import Item, cell_at, layout_blocks, ruled_tables
 from parsers.limits import MAX_IMAGE_PIXELS, MAX_OCR_PAGES, OCR_MAX_SIDE, check_size
 from parsers.model import Document, ParseError
-from parsers.pdf import Item, cell_at, layout_blocks, ruled_tables
 from parsers.values import is_value
 
 INSTALL_HINT = "OCR not installed: pip install nianbao[ocr]"
 REREAD_SCORE = 0.5            # least recognition score for the text of a re-read cell
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class OcrUnavailable(RuntimeError):
@@ -52,7 +51,7 @@ def read_image(data: bytes) -> Document:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
         raise ParseError(f"unreadable image: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     warnings.append("text read by OCR")
-    media = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}.get(image.format, "image/png")
+    media = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff"}.get(image.format or "", "image/png")
     return Document(blocks=blocks, media_type=media, pages=min(frames, MAX_OCR_PAGES), warnings=warnings)
 
 
@@ -91,9 +90,12 @@ def _ink(gray, char: float):
     ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(char * 2.5), 1)))
     # short enough for the rules of a one-line row; glyph strokes are dropped later (_segments)
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(char * 0.5)))))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(8, int(char * 0.5)))))
     long = cv2.morphologyEx(vertical, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(char * 1.3))))
-    text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(cv2.bitwise_or(horizontal, long), None)))
+    # dilate by OpenCV's default kernel (what a None kernel means), written out
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(cv2.bitwise_or(horizontal, long), square)))
     return text, (horizontal, vertical)
 
 
@@ -108,7 +110,8 @@ def _segments(rules, char: float) -> tuple[list, list]:
     def touches(top: int, bottom: int, x: int, w: int) -> bool:
         return bool(horizontal[max(0, top):bottom, max(0, x - 1):x + w + 1].any())
 
-    hsegs, vsegs = [], []
+    hsegs: list[tuple[float, float, float]] = []
+    vsegs: list[tuple[float, float, float]] = []
     for mask, out, is_h in ((horizontal, hsegs, True), (vertical, vsegs, False)):
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for x, y, w, h, _area in stats[1:n]:
@@ -133,7 +136,7 @@ def _reread_cells(gray, ink, grids, items: list[Item], scores: list[float], char
         held: dict[tuple, list[int]] = {}
         for k, it in enumerate(items):
             if grid.contains(it):
-                if not _CJK.search(it.text) and len(_cells_across(grid, it, char)) > 1:
+                if not CJK.search(it.text) and len(_cells_across(grid, it, char)) > 1:
                     out[k] = None
                 else:
                     i, j = cell_at(grid, it)
@@ -151,10 +154,10 @@ def _reread_cells(gray, ink, grids, items: list[Item], scores: list[float], char
             y0, y1 = int(grid.ys[i0]) + inset, int(grid.ys[i1 + 1]) - inset
             if x1 - x0 < 2 or y1 - y0 < 2:
                 continue
-            box = _ink_box(ink[y0:y1, x0:x1], least, speck=max(3, int(char / 8)))
-            if box is None:
+            inked = _ink_box(ink[y0:y1, x0:x1], least, speck=max(3, int(char / 8)))
+            if inked is None:
                 continue
-            top, bottom, left, right = box
+            top, bottom, left, right = inked
             read = _recognise(gray, y0 + top, y0 + bottom, x0 + left, x0 + right, char)
             if read is None:
                 continue

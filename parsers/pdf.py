@@ -1,36 +1,17 @@
 """PDF reader: pypdfium2 text and character boxes; table grids rebuilt from the ruling lines; OCR for scans."""
 from __future__ import annotations
 
-import bisect
 import ctypes
-import re
 import time
-from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from parsers import ocr
+from parsers.chars import CJK
+from parsers.layout import Item, layout_blocks, ruled_tables
 from parsers.limits import MAX_OCR_PAGES, MAX_PAGES, OCR_DPI, TIME_BUDGET, check_size
-from parsers.model import Document, ParseError, TableBlock, TextBlock
-
-_PAGE_NUMBER = re.compile(
-    r"^[-—–_·\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4})?(\s*[,，]?\s*共\s*\d{1,4}\s*页)?[-—–_·\s]*$")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-@dataclass
-class Item:
-    """A piece of text with its box, y growing downwards (a PDF character or an OCR text box)."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    text: str
-
-    @property
-    def h(self) -> float:
-        return max(self.y1 - self.y0, 1e-6)
+from parsers.model import Document, ParseError
 
 
 def read_pdf(data: bytes) -> Document:
@@ -90,7 +71,6 @@ class _OcrSlot:
 
 def _ocr(pdf, blocks: list, pages: list[int], warnings: list[str], *, deadline: float) -> list:
     try:
-        from parsers import ocr
         ocr.engine()
     except ocr.OcrUnavailable as exc:
         warnings.append(f"{len(pages)} page(s) have no usable text layer; {exc}")
@@ -169,7 +149,7 @@ def _needs_ocr(items: list[Item], page) -> bool:
     bad = sum(1 for ch in text if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff" or ord(ch) < 32)
     if bad > 0.3 * len(text):
         return True
-    if len(text) >= 20 and not _CJK.search(text):
+    if len(text) >= 20 and not CJK.search(text):
         letters = sum(1 for ch in text if ch.isalpha())
         return letters > 0.5 * len(text)
     return False
@@ -216,243 +196,3 @@ def _add_segment(a, b, hsegs, vsegs, tol: float = 0.5):
         hsegs.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
     elif abs(x0 - x1) <= tol and abs(y1 - y0) > tol:
         vsegs.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
-
-
-# ---------------------------------------------------------------------------------------------
-# Ruled tables: segments -> grids (shared with parsers.ocr, which finds segments in images).
-# ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Grid:
-    xs: list[float]                 # column boundaries, left to right
-    ys: list[float]                 # row boundaries, top to bottom
-    anchor: list[list[tuple]]       # anchor[i][j] = (row, col) of the merged cell covering (i, j)
-
-    @property
-    def top(self) -> float:
-        return self.ys[0]
-
-    def contains(self, it: Item) -> bool:
-        cx, cy = (it.x0 + it.x1) / 2, (it.y0 + it.y1) / 2
-        return self.xs[0] <= cx <= self.xs[-1] and self.ys[0] <= cy <= self.ys[-1]
-
-
-def ruled_tables(hsegs: list, vsegs: list, *, tol: float) -> list[Grid]:
-    """Tables formed by crossing horizontal and vertical rules, merged cells found from missing rules."""
-    hs = _merge_segments(hsegs, tol)
-    vs = _merge_segments(vsegs, tol)
-    if len(hs) < 2 or len(vs) < 2:
-        return []
-    parent = list(range(len(hs) + len(vs)))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for i, (hy, hx0, hx1) in enumerate(hs):
-        for j, (vx, vy0, vy1) in enumerate(vs):
-            if vy0 - tol <= hy <= vy1 + tol and hx0 - tol <= vx <= hx1 + tol:
-                parent[find(i)] = find(len(hs) + j)
-    groups: dict[int, tuple[list, list]] = {}
-    for i, h in enumerate(hs):
-        groups.setdefault(find(i), ([], []))[0].append(h)
-    for j, v in enumerate(vs):
-        groups.setdefault(find(len(hs) + j), ([], []))[1].append(v)
-    grids = []
-    for gh, gv in groups.values():
-        if len(gh) >= 2 and len(gv) >= 2:
-            grid = _grid(gh, gv, tol)
-            if grid is not None:
-                grids.append(grid)
-    return sorted(grids, key=lambda g: g.top)
-
-
-def _merge_segments(segs: list, tol: float) -> list:
-    """Join collinear, touching segments: [(pos, a0, a1)] sorted by position."""
-    out: list = []
-    for pos, a0, a1 in sorted(segs, key=lambda s: (round(s[0] / tol), s[1])):
-        for k in range(len(out) - 1, max(-1, len(out) - 4), -1):
-            p, b0, b1 = out[k]
-            if abs(p - pos) <= tol and a0 <= b1 + tol and a1 >= b0 - tol:
-                out[k] = ((p + pos) / 2, min(a0, b0), max(a1, b1))
-                break
-        else:
-            out.append((pos, a0, a1))
-    return out
-
-
-def _cluster(values: list[float], tol: float) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if out and v - out[-1] <= tol * 2:
-            continue
-        out.append(v)
-    return out
-
-
-def _grid(hs: list, vs: list, tol: float) -> Grid | None:
-    ys = _cluster([h[0] for h in hs], tol)
-    xs = _cluster([v[0] for v in vs], tol)
-    nr, nc = len(ys) - 1, len(xs) - 1
-    if nr < 1 or nc < 2 or nr * nc > 20000:
-        return None
-
-    def has_v(x, y):        # a vertical rule at x crossing height y
-        return any(abs(vx - x) <= tol * 2 and vy0 - tol <= y <= vy1 + tol for vx, vy0, vy1 in vs)
-
-    def has_h(y, x):
-        return any(abs(hy - y) <= tol * 2 and hx0 - tol <= x <= hx1 + tol for hy, hx0, hx1 in hs)
-
-    parent = {(i, j): (i, j) for i in range(nr) for j in range(nc)}
-
-    def find(a):
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
-    def union(a, b):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            first, second = min(ra, rb), max(ra, rb)
-            parent[second] = first
-
-    for i in range(nr):
-        ym = (ys[i] + ys[i + 1]) / 2
-        for j in range(nc - 1):
-            if not has_v(xs[j + 1], ym):
-                union((i, j), (i, j + 1))
-    for j in range(nc):
-        xm = (xs[j] + xs[j + 1]) / 2
-        for i in range(nr - 1):
-            if not has_h(ys[i + 1], xm):
-                union((i, j), (i + 1, j))
-    anchor = [[find((i, j)) for j in range(nc)] for i in range(nr)]
-    if len({a for row in anchor for a in row}) < 2:
-        return None                                    # a frame around text, not a table
-    return Grid(xs, ys, anchor)
-
-
-def fill_grid(grid: Grid, items: list[Item]) -> list[list[str]]:
-    """The grid's cell texts: each item goes to the merged cell under its centre."""
-    cells: dict[tuple, list[Item]] = {}
-    for it in items:
-        i, j = cell_at(grid, it)
-        cells.setdefault(grid.anchor[i][j], []).append(it)
-    rows = []
-    for i, arow in enumerate(grid.anchor):
-        row = []
-        for j, a in enumerate(arow):
-            row.append("\n".join(join_line(ln) for ln in group_lines(cells.get(a, []))) if a == (i, j) else "")
-        rows.append(row)
-    return [r for r in rows if any(r)]
-
-
-def cell_at(grid: Grid, it: Item) -> tuple[int, int]:
-    """(row, column) of the grid cell under the item's centre."""
-    cx, cy = (it.x0 + it.x1) / 2, (it.y0 + it.y1) / 2
-    i = min(max(bisect.bisect_right(grid.ys, cy) - 1, 0), len(grid.ys) - 2)
-    j = min(max(bisect.bisect_right(grid.xs, cx) - 1, 0), len(grid.xs) - 2)
-    return i, j
-
-
-def group_lines(items: list[Item]) -> list[list[Item]]:
-    """Items grouped into lines (vertical overlap), top to bottom, each line left to right."""
-    lines: list[list] = []          # [top, bottom, items]
-    for it in sorted(items, key=lambda t: (t.y0 + t.y1) / 2):
-        cy = (it.y0 + it.y1) / 2
-        if lines and lines[-1][0] <= cy <= lines[-1][1]:
-            line = lines[-1]
-            line[2].append(it)
-        else:
-            lines.append([it.y0, it.y1, [it]])
-    return [sorted(ln[2], key=lambda t: t.x0) for ln in lines]
-
-
-def join_line(line: list[Item]) -> str:
-    """A line's text: a space at a word gap, two spaces at a column gap. Between Chinese and Latin
-    letters or digits a word processor sets a quarter-em gap by itself ("增1"): no space there."""
-    out = []
-    prev = None
-    for it in line:
-        if it.text == " ":
-            if out and out[-1] not in (" ", "  "):
-                out.append(" ")
-            continue
-        if prev is not None:
-            gap = it.x0 - prev.x1
-            size = min(prev.h, it.h)
-            if gap > 1.5 * size:
-                out[-1:] = out[-1:] if out[-1] not in (" ", "  ") else []
-                out.append("  ")
-            else:
-                cjk = bool(_CJK.match(prev.text[-1:])) + bool(_CJK.match(it.text[:1]))
-                word_gap = 0.25 * size if cjk == 0 else 0.5 * max(prev.h, it.h)
-                if cjk < 2 and gap > word_gap and out[-1] != " ":
-                    out.append(" ")
-        out.append(it.text)
-        prev = it
-    return "".join(out).strip()
-
-
-def layout_blocks(items: list[Item], grids: list[Grid], *, page_height: float,
-                  drop_page_numbers: bool) -> list:
-    """A page's blocks: table grids in place, the other lines as text joined into paragraphs."""
-    in_table: dict[int, list[Item]] = {k: [] for k in range(len(grids))}
-    flow = []
-    for it in items:
-        for k, g in enumerate(grids):
-            if g.contains(it):
-                in_table[k].append(it)
-                break
-        else:
-            flow.append(it)
-    placed: list[tuple[float, object]] = []
-    for k, g in enumerate(grids):
-        rows = fill_grid(g, in_table[k])
-        if rows:
-            placed.append((g.top, TableBlock(rows)))
-    lines = group_lines(flow)
-    if drop_page_numbers:
-        lines = [ln for ln in lines if not _is_page_number(ln, page_height)]
-    if lines:
-        left = min(ln[0].x0 for ln in lines)
-        right = max(ln[-1].x1 for ln in lines)
-        para: list[list[Item]] = []
-        for ln in lines:
-            if para and _continues(para[-1], ln, left, right, grids):
-                para.append(ln)
-                continue
-            if para:
-                placed.append((para[0][0].y0, TextBlock(_join_para(para))))
-            para = [ln]
-        placed.append((para[0][0].y0, TextBlock(_join_para(para))))
-    placed.sort(key=lambda p: p[0])
-    return [b for _, b in placed]
-
-
-def _is_page_number(line: list[Item], page_height: float) -> bool:
-    y = line[0].y0
-    return (y > 0.88 * page_height or y < 0.08 * page_height) and bool(_PAGE_NUMBER.match(join_line(line)))
-
-
-def _continues(prev: list[Item], line: list[Item], left: float, right: float, grids: list[Grid]) -> bool:
-    """Whether `line` continues the paragraph ending in `prev` (prev fills the measure, no indent)."""
-    size = max(it.h for it in prev)
-    if prev[-1].x1 < right - 1.5 * size or line[0].x0 > left + 0.5 * size:
-        return False
-    top, bottom = max(it.y1 for it in prev), min(it.y0 for it in line)
-    if bottom - top > 1.2 * size:
-        return False
-    return not any(top <= g.top <= bottom for g in grids)
-
-
-def _join_para(lines: list[list[Item]]) -> str:
-    text = ""
-    for ln in lines:
-        part = join_line(ln)
-        if text and not (_CJK.match(text[-1]) or _CJK.match(part[:1])) and text[-1].isalnum():
-            text += " "
-        text += part
-    return text

@@ -6,7 +6,8 @@ import re
 from parsers.labels import norm
 from parsers.model import Block, TextBlock
 
-HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,2}\s*[、.．]|第[一二三四五六七八九十]{1,2}部分)\s*(?P<rest>\S.*)$")
+HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,2}\s*[、.．]|第[一二三四五六七八九十]{1,2}部分)"
+                     r"\s*(?P<rest>\S.*)$")
 
 # Checked in this order; pre-2019 reports name 6-8 sections differently, so match key phrases.
 SECTION_PHRASES = [(key, re.compile(pattern)) for key, pattern in [

@@ -8,18 +8,10 @@ import zipfile
 import olefile
 
 from parsers.limits import check_size
+from parsers.media import DOC, DOCX, HTML, JPEG, KINDS, PDF, PNG, TEXT, TIFF, WPS, XLS
 from parsers.model import ParseError
 
-HTML = "text/html"
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DOC = "application/msword"
-WPS = "application/vnd.ms-works"
-XLS = "application/vnd.ms-excel"
-PNG = "image/png"
-JPEG = "image/jpeg"
-TIFF = "image/tiff"
-TEXT = "text/plain"
+__all__ = ["DOC", "DOCX", "HTML", "JPEG", "PDF", "PNG", "TEXT", "TIFF", "WPS", "XLS", "sniff"]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(
@@ -37,12 +29,9 @@ def sniff(data: bytes) -> str:
         return _zip_type(data)
     if data.startswith(_OLE_MAGIC):
         return _ole_type(data)
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return TIFF
+    for kind in KINDS:
+        if kind.magic and data.startswith(kind.magic):
+            return kind.media_type
     text = _as_text(data[:65536])
     if text is None:
         raise ParseError(f"unrecognised binary file (starts with {data[:8].hex()})")

@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass, field
 from itertools import combinations
 from math import comb
+from typing import Any
 
 from parsers import labels as L
 from parsers.checks import CellKey, relations
+from parsers.forms import SPEC
 from parsers.model import Block, Cell, Number, TableBlock
 from parsers.sections import heading
-from parsers.values import is_value, parse_value
+from parsers.values import glued, is_value, parse_value
 
 MAX_READINGS = 200
 _MULTI = re.compile(r"^\S+(?:\s+\S+)+$")
@@ -37,11 +39,13 @@ class Row:
     cells: list[str]
     labels: list[tuple[int, str]]
     values: list[tuple[int, str]]
+    glued: int | None = None        # the cell holding a row's numbers glued together ("7777166")
 
 
 def classify(cells: list[str]) -> Row:
     """A grid row split into label and value cells; a cell printing several numbers is split,
-    and a "+(1) -(0)" change split at its space (flattened text) is joined again."""
+    and a "+(1) -(0)" change split at its space (flattened text) is joined again. A row whose
+    only numbers are glued to the end of its label keeps them as one glued cell."""
     out: list[str] = []
     for cell in cells:
         parts = cell.split()
@@ -53,7 +57,33 @@ def classify(cells: list[str]) -> Row:
             out.append(cell.strip())
     labels = [(i, c) for i, c in enumerate(out) if c and not is_value(c)]
     values = [(i, c) for i, c in enumerate(out) if is_value(c)]
+    if not values and labels and (m := glued(labels[-1][1])) and labels[-1][0] == len(out) - 1:
+        out[-1:] = [m["label"], m["run"]]
+        return Row(out, labels[:-1] + [(len(out) - 2, m["label"])], [(len(out) - 1, m["run"])], len(out) - 1)
     return Row(out, labels, values)
+
+
+def glued_readings(run: str, ncols: int) -> list[Reading] | None:
+    """Every way to cut a glued run of digits into `ncols` numbers (no leading zeros; a sign only
+    starts a number); None when there are more than MAX_READINGS."""
+    out: list[Reading] = []
+
+    def cut(rest: str, parts: list[str]) -> bool:
+        if len(parts) == ncols - 1:
+            if re.fullmatch(r"[+-]?(?:0|[1-9]\d*)", rest):
+                out.append([_printed(p) for p in parts + [rest]])
+            return len(out) <= MAX_READINGS
+        for end in range(1, len(rest)):
+            piece = rest[:end]
+            if not re.fullmatch(r"[+-]?(?:0|[1-9]\d*)", piece):
+                if re.fullmatch(r"[+-]?0\d+", piece):
+                    break               # a leading zero only grows
+                continue
+            if not cut(rest[end:], parts + [piece]):
+                return False
+        return True
+
+    return out if cut(run, []) else None
 
 
 def _printed(raw: str) -> Printed:
@@ -62,6 +92,8 @@ def _printed(raw: str) -> Printed:
 
 def readings(row: Row, ncols: int, positions: list[int] | None = None) -> list[Reading]:
     """Every way to place the row's printed values in `ncols` columns ([] if too many)."""
+    if row.glued is not None:          # separators lost: every column printed, the checks cut the run
+        return glued_readings(row.cells[row.glued], ncols) or []
     if positions and len(row.cells) > max(positions) and all(pos in positions for pos, _ in row.values):
         return [[_printed(row.cells[pos]) for pos in positions]]
     last_label = max((pos for pos, _ in row.labels), default=-1)
@@ -87,10 +119,24 @@ def readings(row: Row, ncols: int, positions: list[int] | None = None) -> list[R
     out = []
     for filled in combinations(range(ncols), n):
         reading: Reading = [None] * ncols
-        for slot, value in zip(filled, printed):
+        for slot, value in zip(filled, printed, strict=True):
             reading[slot] = value
         out.append(reading)
     return out
+
+
+def _group_labels(rows: list) -> list[str]:
+    """The labels of 表三's merged row groups ("（三）不予公开"), from the forms spec."""
+    out = []
+    for r in rows:
+        if "heading" in r or "split" in r:
+            out.append(r.get("heading") or r["label"])
+        out += _group_labels(r.get("rows", []))
+    return out
+
+
+_GROUPS = re.compile("|".join(re.escape(L.norm(g)) for g in _group_labels(SPEC.layouts["requests"]["rows"])
+                              if g[:1] in "（("))
 
 
 def attach_labels(items: list[tuple[Row, str]], find) -> list[tuple[Row, int | None, str]]:
@@ -102,7 +148,8 @@ def attach_labels(items: list[tuple[Row, str]], find) -> list[tuple[Row, int | N
     label columns wrap at once ("(四)无" / "法提供" beside "1.本机关不" / "掌握…"), the pieces
     join column by column.
     """
-    pre, data = "", []              # data: [row, own label, label-only text after it, those rows]
+    pre = ""
+    data: list[list[Any]] = []      # [row, own label, label-only text after it, those rows]
     for row, text in items:
         if row.values:
             data.append([row, text, "", []])
@@ -115,24 +162,46 @@ def attach_labels(items: list[tuple[Row, str]], find) -> list[tuple[Row, int | N
     for i, (row, own, after, spill) in enumerate(data):
         found, label = find(carry + own, start), carry + own
         longer = None
+        texts = []
         if after:
-            for text in dict.fromkeys((label + after, carry + _by_column([row] + spill),
-                                       carry + _by_column([row] + spill, words=True))):
-                k = find(text, start)
-                if k is not None and (longer is None or k < longer[0]):
-                    longer = (k, text)
+            tails = "".join(L.norm(r.labels[-1][1]) for r in spill if r.labels)   # beside a merged label
+            texts = [label + after, carry + _by_column([row] + spill),
+                     carry + _by_column([row] + spill, words=True), label + tails]
+        if carry and len(row.labels) > 1:       # a merged group label printed inside a wrapped one
+            texts += [carry + L.norm(row.labels[-1][1]) + after]
+        if _GROUPS.search(label + after):       # ... or glued into it ("逾期不补(六)其他处理正、")
+            texts += [_GROUPS.sub("", label + after)]
+        for text in dict.fromkeys(texts):
+            k = find(text, start)
+            if k is not None and (longer is None or k < longer[0]):
+                longer = (k, text)
+        nxt = data[i + 1] if i + 1 < len(data) else None
         if longer is not None and (found is None or longer[0] < found):   # "2.其他" + "法律行政法规禁止公开"
-            (found, label), carry = longer, ""
+            found, label = longer
+            rest = ""
+            if label == carry + own + after:    # as much of `after` as names the row; the rest may go on
+                cut = next(c for c in range(len(after) + 1) if find(carry + own + after[:c], start) == found)
+                label, rest = carry + own + after[:cut], after[cut:]
+            carry = rest if _needed(find, rest, found + 1, nxt) else ""
         elif found is None:
             carry = ""
         else:
-            nxt = data[i + 1][1] if i + 1 < len(data) else None
-            needed = nxt is not None and find(nxt, found + 1) is None and find(after + nxt, found + 1) is not None
-            carry = after if needed else ""
+            carry = after if _needed(find, after, found + 1, nxt) else ""
         if found is not None:
             start = found + 1
         out.append((row, found, label))
     return out
+
+
+def _needed(find, text: str, at: int, nxt: list | None) -> bool:
+    """Whether the next data row ([row, own label, label text after it, …]) names its pattern,
+    or an earlier one, only with `text` before its label."""
+    if not text or nxt is None:
+        return False
+    row, own, after = nxt[:3]
+    alone, last = find(own, at), L.norm(row.labels[-1][1]) if row.labels else own
+    return any(k is not None and (alone is None or k < alone)
+               for k in (find(text + own, at), find(text + own + after, at), find(text + last + after, at)))
 
 
 def _by_column(rows: list[Row], words: bool = False) -> str:
@@ -140,8 +209,9 @@ def _by_column(rows: list[Row], words: bool = False) -> str:
     (by cell, or by space-separated word where flattening turned the cell boundaries to spaces)."""
     columns: dict[int, str] = {}
     for row in rows:
-        pieces = [piece for _, text in row.labels for piece in text.split()] if words else None
-        for pos, text in enumerate(pieces) if words else row.labels:
+        pieces = (list(enumerate(piece for _, text in row.labels for piece in text.split())) if words
+                  else row.labels)
+        for pos, text in pieces:
             columns[pos] = columns.get(pos, "") + text
     return L.norm("".join(columns[pos] for pos in sorted(columns)))
 
@@ -161,6 +231,10 @@ class Table:
             self.warnings.append(f"{self.name}.{key}: too many ways to read the row; cells null")
             reads = [[None] * len(cols)]
         self.candidates[key] = (cols, reads)
+
+    def read(self, rows: list[Row]) -> None:
+        """Read the table's rows (label cells, then value cells) into candidates."""
+        raise NotImplementedError
 
 
 class Proactive(Table):
@@ -193,7 +267,9 @@ class Proactive(Table):
             items.append((row, label))
             cols_at[id(row)] = cols
         keys = [key for key, _ in L.PROACTIVE_ROWS]
-        find = lambda text, start: (keys.index(k) if (k := L.earliest(text, L.PROACTIVE_ROWS)) else None)
+        def find(text: str, start: int) -> int | None:
+            return keys.index(k) if (k := L.earliest(text, L.PROACTIVE_ROWS)) else None
+
         for row, found, label in attach_labels(items, find):
             cols = cols_at[id(row)]
             if found is None or not cols:
@@ -295,7 +371,9 @@ class Requests(Table):
                                  "(not the standard 表三), ignored")
             return
         cols, positions = self.columns()
-        find = lambda text, start: L.first_in_order(text, L.REQUESTS_ROWS, start)
+        def find(text: str, start: int) -> int | None:
+            return L.first_in_order(text, L.REQUESTS_ROWS, start)
+
         for row, found, label in attach_labels(items, find):
             if found is None:
                 self.warnings.append(f"requests: a row with values has no known label ({label[:30]})")
@@ -303,9 +381,8 @@ class Requests(Table):
             self.put(L.REQUESTS_ROWS[found][0], cols, readings(row, len(cols), positions), label)
 
     def template(self) -> str | None:
-        if any(key in self.candidates for key in L.REQUESTS_SPLIT_OTHER):
-            return "2021"
-        return "2019" if "other" in self.candidates else None
+        signalled = {L.REQUESTS_ROW_FORMS.get(key) for key in self.candidates}   # 2021 wins
+        return next((form for form in ("2021", "2019") if form in signalled), None)
 
 
 class Review(Table):
@@ -324,8 +401,9 @@ class Review(Table):
             return
         ncols = len(L.REVIEW_COLS)
         keys = [L.exact(L.norm("".join(t for _, t in row.labels)), L.REVIEW_ROWS) for row in self.data]
-        if len(self.data) == 3 and all(keys) and len(set(keys)) == 3:
-            for key, row in zip(keys, self.data):
+        named = [key for key in keys if key]
+        if len(self.data) == 3 and len(named) == 3 and len(set(named)) == 3:
+            for key, row in zip(named, self.data, strict=True):
                 self.put(key, list(L.REVIEW_COLS), readings(row, ncols), key)
             return
         if not self.data:
@@ -361,7 +439,8 @@ class Matched:
 
 def match(blocks: list[Block]) -> Matched:
     """Read every TableBlock into canonical cells, one table state per report table."""
-    tables = {"proactive": Proactive(), "requests": Requests(), "review_litigation": Review()}
+    proactive, requests = Proactive(), Requests()
+    tables: dict[str, Table] = {"proactive": proactive, "requests": requests, "review_litigation": Review()}
     rows: dict[str, list[Row]] = {name: [] for name in tables}
     current = None
     for block in blocks:
@@ -370,8 +449,8 @@ def match(blocks: list[Block]) -> Matched:
             if is_heading and key:
                 current = key if key in tables else None
             continue
-        for cells in block.rows:
-            row = classify(cells)
+        for grid_row in block.rows:
+            row = classify(grid_row)
             text = L.norm("".join(label for _, label in row.labels))
             switch = L.table_of(text)
             if switch is None and current is None and row.values:
@@ -384,7 +463,7 @@ def match(blocks: list[Block]) -> Matched:
                 rows[current].append(row)
     for name, table in tables.items():
         table.read(rows[name])
-    formats = {name: t.template() for name, t in tables.items() if name != "review_litigation"}
+    formats = {"proactive": proactive.template(), "requests": requests.template()}
     warnings: list[str] = []
     cells: list[Cell] = []
     values = _settle(tables, warnings)
@@ -392,14 +471,14 @@ def match(blocks: list[Block]) -> Matched:
              "review_litigation": [k for k, _ in L.REVIEW_ROWS]}
     for name, table in tables.items():
         warnings.extend(table.warnings)
-        for row in order[name]:
-            if row not in table.candidates:
+        for key in order[name]:
+            if key not in table.candidates:
                 continue
-            for col in table.candidates[row][0]:
+            for col in table.candidates[key][0]:
                 if col == L.SUBTOTAL:
                     continue
-                printed = values.get((name, row, col))
-                cells.append(Cell(name, row, col, printed.value if printed else None,
+                printed = values.get((name, key, col))
+                cells.append(Cell(name, key, col, printed.value if printed else None,
                                   printed.raw if printed else ""))
     return Matched(cells, {k: v for k, v in formats.items() if v}, warnings)
 
@@ -413,11 +492,12 @@ def _settle(tables: dict[str, Table], warnings: list[str]) -> dict[CellKey, Prin
     for name, table in tables.items():
         for row, (cols, reads) in table.candidates.items():
             if len(reads) == 1 and all(p is not None for p in reads[0]):
-                values.update({(name, row, col): p for col, p in zip(cols, reads[0])})
+                values.update({(name, row, col): p for col, p in zip(cols, reads[0], strict=True)})
             else:
                 ambiguous.append((name, row))
-    if tables["review_litigation"].joint:
-        _settle_joint(tables["review_litigation"], rels, values, warnings)
+    review = tables["review_litigation"]
+    if isinstance(review, Review) and review.joint:
+        _settle_joint(review, rels, values, warnings)
         ambiguous = [(n, r) for n, r in ambiguous if n != "review_litigation"]
     for name, row in ambiguous:
         cols, reads = tables[name].candidates[row]
@@ -432,7 +512,7 @@ def _surviving(rels, values, keys, reads) -> list[list]:
     outcomes = []
     for reading in reads:
         trial = dict(values)
-        trial.update(zip(keys, reading))
+        trial.update(zip(keys, reading, strict=True))
         if _consistent(rels, trial, keys):
             outcomes.append([trial.get(k) for k in keys])
     return outcomes
@@ -479,7 +559,10 @@ def _merge(name, row, cols, keys, reads, outcomes, warnings) -> dict[CellKey, Pr
         warnings.append(f"{what}; none passes the checks, cells null")
         return {k: None for k in keys}
     chosen = max(outcomes, key=lambda o: [i for i, p in enumerate(o) if p is not None and p.derived])
-    out, unsettled, derived, rules = {}, [], [], set()
+    out: dict[CellKey, Printed | None] = {}
+    unsettled: list[str] = []
+    derived: list[str] = []
+    rules: set[str] = set()
     for i, key in enumerate(keys):
         options = [o[i] for o in outcomes]
         if any(p is None for p in options) or len({p.value for p in options}) > 1:

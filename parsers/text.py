@@ -13,11 +13,19 @@ from __future__ import annotations
 
 import re
 
-from parsers.labels import (PROACTIVE_COLS, PROACTIVE_ROWS, REQUESTS_HEADER, REQUESTS_ROWS, earliest,
-                            first_in_order, norm, table_of)
+from parsers.labels import (
+    PROACTIVE_COLS,
+    PROACTIVE_ROWS,
+    REQUESTS_HEADER,
+    REQUESTS_ROWS,
+    earliest,
+    first_in_order,
+    norm,
+    table_of,
+)
 from parsers.model import Block, Document, ParseError, TableBlock, TextBlock
 from parsers.sections import section_of
-from parsers.values import is_value
+from parsers.values import glued, is_value
 
 FOOTER = re.compile(r"^\s*(?:[-—–－]+\s*\d{1,3}\s*[-—–－]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
                     r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
@@ -181,16 +189,40 @@ def _is_heading(text: str) -> bool:
 
 
 def _flat_run(lines, kinds, i):
-    """Short lines, one cell each (or "label  0  0" with double-space padding), no row breaks."""
+    """Short lines, one cell each (or "label  0  0" with double-space padding), no row breaks;
+    a blank line between cells (HTML cells flattened into paragraphs) is no row break either."""
     line_cells, j = [], i
-    while j < len(lines) and kinds[j] in (PLAIN, BAR, FOOTER_LINE) and (
-            kinds[j] != PLAIN or _flat_candidate(lines[j])):
+    while j < len(lines) and (kinds[j] in (PLAIN, BAR, FOOTER_LINE) and (
+            kinds[j] != PLAIN or _flat_candidate(lines[j])) or kinds[j] == BLANK and _flat_next(lines, kinds, j)):
         if kinds[j] == PLAIN:
             line_cells.append(_line_cells(lines[j]))
         j += 1
-    if sum(is_value(cell) for cells in line_cells for cell in cells) < 3:
+    if sum(is_value(cell) or bool(glued(cell)) for cells in line_cells for cell in cells) < 3:
         return j, None
     return j, _rows_from_lines(line_cells)
+
+
+def header_form(lines: list[str]) -> str | None:
+    """The form (2019/2021) that table header cells left as text say, when they agree: a table
+    cut off after its header ("信息内容 | 本年新制作数量 | …") is still recognisably that form."""
+    columns: dict[str, set[str]] = {}          # form → the column keys its header cells name
+    for line in lines:
+        for cell in re.split(r"[|\t]|\s{2,}", line):
+            text = norm(cell)
+            if 0 < len(text) <= 16 and ":" not in text:
+                hit = next(((key, form) for key, pattern, form in PROACTIVE_COLS if pattern.search(text)), None)
+                if hit and hit[1]:
+                    columns.setdefault(hit[1], set()).add(hit[0])
+    forms = [form for form, keys in columns.items() if len(keys) >= 2]     # a header names columns
+    return forms[0] if len(forms) == 1 else None
+
+
+def _flat_next(lines, kinds, j) -> bool:
+    """Whether the next line that is not blank continues a flat run."""
+    k = j
+    while k < len(kinds) and kinds[k] in (BLANK, FOOTER_LINE):
+        k += 1
+    return k < len(kinds) and (kinds[k] == BAR or kinds[k] == PLAIN and _flat_candidate(lines[k]))
 
 
 def _line_cells(line: str) -> list[str]:
@@ -233,7 +265,7 @@ def _rows_from_lines(line_cells: list[list[str]]) -> list[list[str]]:
 def _is_table(rows: list[list[str]]) -> bool:
     """A run is a table when it prints values and carries a report table's labels."""
     cells = [cell for row in rows for cell in row]
-    if not any(is_value(cell) for cell in cells):
+    if not any(is_value(cell) or glued(cell) for cell in cells):
         return False
     for row in rows:
         label = norm("".join(cell for cell in row if not is_value(cell)))

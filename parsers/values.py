@@ -50,6 +50,15 @@ def parse_value(raw: str) -> tuple[Number | None, bool]:
     return None, False
 
 
+# A label with its row's numbers glued on, the separators lost ("规范性文件7777166", "行政处罚2648-18538").
+GLUED = re.compile(r"^(?P<label>.*[\u4e00-\u9fff)）”’\"'」』])(?P<run>[+-]?\d(?:[+-]?\d)*)$")
+
+
+def glued(raw: str) -> re.Match | None:
+    """The label and the glued run of a cell that prints a label with numbers glued on."""
+    return GLUED.match(raw.strip())
+
+
 def is_value(raw: str) -> bool:
     """True for a non-blank cell that prints a value (a number or a printed "nothing")."""
     return bool(raw.strip()) and parse_value(raw)[1]

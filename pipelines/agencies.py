@@ -7,19 +7,17 @@ matched together with the region, never by the raw string.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
-
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 
+from parsers.chars import squash
 from pipelines.db import insert_ignore, utcnow
 from pipelines.db.models import Agency, AgencyAlias
 
 LEVELS = ("province", "city", "county")
-_SPACE = re.compile(r"\s+")
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]$")        # a trailing （本级）, (2023年) …
 # one administrative unit at the start of a name: 江苏省, 淮安市, 洪泽区, 沛县, 峨边彝族自治县, 延边朝鲜族自治州
 _UNIT = re.compile(r"^(.{1,12}?(?:特别行政区|自治区|自治州|自治县|自治旗|地区|省|市|州|盟|区|县|旗))")
@@ -54,7 +52,7 @@ class AgencyKey:
 
 def clean(name: str) -> str:
     """The printed name with width, spaces and a trailing bracketed remark normalised away."""
-    s = _SPACE.sub("", unicodedata.normalize("NFKC", name))
+    s = squash(name)
     return _BRACKETED.sub("", s)
 
 
@@ -152,7 +150,7 @@ def find_or_create(conn: Connection, key: AgencyKey, printed: str, cache: Mutabl
             code=key.code, level=key.level, region_source=key.region_source, created_at=utcnow(),
         )).scalar()
         created = agency_id is not None
-        if not created:                         # created by another process since the select
+        if agency_id is None:                   # created by another process since the select
             agency_id = conn.execute(_SELECT, {"key": key.key}).scalar_one()
     if key.code and not created:
         conn.execute(_SET_CODE, {"agency": agency_id, "new_code": key.code})

@@ -9,11 +9,15 @@ import json
 from collections import ChainMap
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from importlib import metadata
 
 from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
+import parsers
+from parsers.model import _jsonable as model_jsonable
+from parsers.numbers import number_text
 from pipelines import agencies, dedupe
 from pipelines.db import insert_ignore, upsert, utcnow, writer
 from pipelines.db.models import Cell, CheckResult, Report, Source
@@ -29,14 +33,12 @@ _SET_REPORT = update(SOURCES).where(SOURCES.c.id == bindparam("sid")).values(rep
 
 def parser_version() -> str:
     """The version of the installed parser (parsers.__version__, else the nianbao package version)."""
-    import parsers
     v = getattr(parsers, "__version__", None)
     if v:
         return str(v)
-    from importlib.metadata import PackageNotFoundError, version
     try:
-        return version("nianbao")
-    except PackageNotFoundError:
+        return metadata.version("nianbao")
+    except metadata.PackageNotFoundError:
         return "0"
 
 
@@ -47,7 +49,7 @@ def _when(iso) -> datetime | None:
         d = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
     except (TypeError, ValueError):
         return None
-    return d.astimezone(timezone.utc).replace(tzinfo=None) if d.tzinfo else d
+    return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d
 
 
 def _header(item, name: str) -> str | None:
@@ -89,12 +91,21 @@ def record_known(engine: Engine, item) -> bool:
                 last_seen=now, fetched_at=_when(item.get("fetched_at")) or now,
                 etag=_header(item, "etag"), last_modified=_header(item, "last-modified")))
             return True
+        assert known is not None                # else the sighting returned False above
         values = source_values(item, now)
         values.update(report_id=known.report_id, parse_error=known.parse_error,
                       parser_version=known.parser_version, media_type=values["media_type"] or known.media_type,
                       path=values["path"] or known.path)
         conn.execute(insert_ignore(conn, SOURCES, ["url", "sha256"]).values(**values))
+        _fill_paths(conn, item)
         return True
+
+
+def _fill_paths(conn: Connection, item) -> None:
+    """Sightings of these bytes stored before their raw file was: they have it now."""
+    if item.get("path"):
+        conn.execute(update(SOURCES).where(SOURCES.c.sha256 == item["sha256"], SOURCES.c.path.is_(None))
+                     .values(path=item["path"]))
 
 
 def record_not_modified(engine: Engine, item) -> None:
@@ -123,6 +134,7 @@ def store_document(engine: Engine, item, version: str, cache: dict | None = None
         # a sighting seen before (or just now by another process) keeps its first_seen
         source_id = conn.execute(upsert(conn, SOURCES, ["url", "sha256"], keep=["first_seen"])
                                  .returning(SOURCES.c.id), values).scalar_one()
+        _fill_paths(conn, item)
         if failed:
             return "parse_error"
         titles = (item.get("listing_title"), item.get("link_text"))
@@ -170,8 +182,10 @@ def place(conn: Connection, source_id: int, report, titles, site_region, version
     placement holds a transaction lock on (agency, year) (SQLite serialises its writers anyway).
     """
     reading = dedupe.read(report, *titles)
-    reading.media_type = reading.media_type or media_type or conn.execute(
-        select(Source.media_type).where(Source.id == source_id)).scalar()
+    src = conn.execute(select(Source.sha256, Source.url, Source.media_type, Source.parent_url)
+                       .where(Source.id == source_id)).one()
+    reading.media_type = media_type or src.media_type or reading.media_type   # as _versions reads it back
+    reading.source = f"{src.sha256} {src.url}"
     key = agencies.normalise(report.agency, report.region, site_region)
     agency_id = agencies.find_or_create(conn, key, report.agency, cache) if key else None
 
@@ -182,6 +196,8 @@ def place(conn: Connection, source_id: int, report, titles, site_region, version
             Report.agency_id.is_(None) if agency_id is None else Report.agency_id == agency_id,
             Report.year.is_(None) if report.year is None else Report.year == report.year)).scalar()
         if same is not None:
+            _attach(conn, _versions(conn, agency_id, report.year, report_id=same)[0], source_id, report, reading,
+                    version, now)
             return same, False
         reason = "only version (agency or year unknown)" + SOURCE_REASON + "only source"
         return _new_report(conn, source_id, report, reading, agency_id, version, now, reason, True,
@@ -189,21 +205,32 @@ def place(conn: Connection, source_id: int, report, titles, site_region, version
 
     _lock(conn, f"report|{agency_id}|{report.year}")
     versions = _versions(conn, agency_id, report.year)
-    for v in versions:                                   # current first
-        if dedupe.agree(v.reading, reading):
-            _attach(conn, v, source_id, report, reading, version, now)
-            return v.id, False
-    current = next((v for v in versions if v.is_current), None)
-    if current is not None and not any(dedupe.distinct_versions(v.reading, reading) for v in versions):
-        # disagreeing values with no mark of another publication: one report read two ways
-        _attach(conn, current, source_id, report, reading, version, now)
-        return current.id, False
+    # values that agree with a version, else the same marks (dates, correction) with other values: that
+    # version read another way. Only that version is asked, or the outcome would depend on arrival order.
+    joined = (_parent_version(conn, versions, src.parent_url, reading)
+              or next((v for v in versions if dedupe.joins(v.reading, reading)), None)   # current first
+              or next((v for v in versions if dedupe.same_marks(v.reading, reading)), None))
+    if joined is not None:
+        if _attach(conn, joined, source_id, report, reading, version, now) and len(versions) > 1:
+            _relink(conn, agency_id, report.year)
+        return joined.id, False
     new_id = _new_report(conn, source_id, report, reading, agency_id, version, now,
                          "only version" + SOURCE_REASON + "only source", not versions,
                          _reuse(reuse_ids, agency_id, report.year, reading.content_key))
     if versions:
         _relink(conn, agency_id, report.year)
     return new_id, True
+
+
+def _parent_version(conn: Connection, versions: list[_Version], parent_url: str | None, reading) -> _Version | None:
+    """The version an attachment's own page was placed in, if the attachment reads it (dedupe.joins_parent)."""
+    if not parent_url or not versions:
+        return None
+    by_id = {v.id: v for v in versions}
+    ids = conn.execute(select(Source.report_id).where(Source.url == parent_url,
+                                                      Source.report_id.in_(list(by_id)))).scalars().all()
+    placed = sorted({i for i in ids if i is not None})
+    return next((by_id[i] for i in placed if dedupe.joins_parent(by_id[i].reading, reading)), None)
 
 
 def _lock(conn: Connection, key: str) -> None:
@@ -215,15 +242,20 @@ def _lock(conn: Connection, key: str) -> None:
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
-def _versions(conn: Connection, agency_id: int, year: int, values: bool = True) -> list[_Version]:
-    rows = conn.execute(select(REPORTS, Source.media_type).outerjoin(Source, Source.id == Report.primary_source_id)
-                        .where(Report.agency_id == agency_id, Report.year == year)
-                        .order_by(Report.is_current.desc(), Report.id)).all()
+def _versions(conn: Connection, agency_id: int | None, year: int | None, values: bool = True, *,
+              report_id: int | None = None) -> list[_Version]:
+    """The reports of (agency, year), current first; with `report_id`, that report alone."""
+    where = ((Report.id == report_id,) if report_id is not None
+             else (Report.agency_id == agency_id, Report.year == year))
+    rows = conn.execute(select(REPORTS, Source.media_type, Source.sha256.label("source_sha"),
+                               Source.url.label("source_url"))
+                        .outerjoin(Source, Source.id == Report.primary_source_id)
+                        .where(*where).order_by(Report.is_current.desc(), Report.id)).all()
     cells: dict[int, dict] = {r.id: {} for r in rows}
     if values and rows:
         for c in conn.execute(select(Cell.report_id, Cell.tbl, Cell.row, Cell.col, Cell.value)
                               .where(Cell.report_id.in_(list(cells)), Cell.value.is_not(None))):
-            cells[c.report_id][(c.tbl, c.row, c.col)] = dedupe.value_text(c.value)
+            cells[c.report_id][(c.tbl, c.row, c.col)] = number_text(c.value)
     out = []
     for r in rows:
         media = r.media_type
@@ -232,18 +264,26 @@ def _versions(conn: Connection, agency_id: int, year: int, values: bool = True) 
             n_checks_unknown=r.n_checks_unknown, complete=r.complete,
             scanned=bool(media and media.startswith("image/")) or any("ocr" in w.lower() for w in r.warnings or []),
             n_warnings=len(r.warnings or []), is_correction=r.is_correction, published=r.published,
-            media_type=media)
+            media_type=media, source=f"{r.source_sha} {r.source_url}" if r.source_sha else "")
         out.append(_Version(r.id, r.is_current, reading, r.current_reason, r.supersedes_id, r.superseded_by_id))
     return out
 
 
-def _attach(conn, v: _Version, source_id, report, reading, version, now) -> None:
-    """A further source of report v; it gives the cells if it reads the report better."""
-    if dedupe.quality(reading) <= dedupe.quality(v.reading):
-        return
-    version_part = (v.current_reason or "only version").split(SOURCE_REASON)[0]
-    reason = version_part + SOURCE_REASON + f"{reading.describe()} over {v.reading.describe()}"
-    _write_contents(conn, v.id, source_id, report, reading, version, now, reason)
+def _attach(conn, v: _Version, source_id, report, reading, version, now) -> bool:
+    """A further source of report v: it gives the cells if it reads the report better; the report takes
+    the marks of all its readings (dedupe.merged_marks). Returns whether the marks changed."""
+    version_part, _, source_part = (v.current_reason or "only version").partition(SOURCE_REASON)
+    seen = dedupe.described(source_part, v.reading) | {reading.describe()}
+    best = reading if dedupe.rank(reading) > dedupe.rank(v.reading) else v.reading
+    marks = dedupe.merged_marks(v.reading, reading)
+    reason = version_part + SOURCE_REASON + dedupe.source_reason(best, seen)
+    if best is reading:
+        reading.is_correction, reading.published = marks
+        _write_contents(conn, v.id, source_id, report, reading, version, now, reason)
+    elif (reason, *marks) != (v.current_reason, v.reading.is_correction, v.reading.published):
+        conn.execute(update(REPORTS).where(Report.id == v.id).values(
+            current_reason=reason, is_correction=marks[0], published=marks[1], updated_at=now))
+    return marks != (v.reading.is_correction, v.reading.published)
 
 
 def _report_values(report, reading: dedupe.Reading, source_id: int, version: str, now: datetime, reason: str):
@@ -299,30 +339,32 @@ def _bulk_insert(conn: Connection, table, columns: tuple[str, ...], rows: list[t
     names = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql":
         json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
-        with conn.connection.dbapi_connection.cursor() as cur:
+        raw = conn.connection.driver_connection          # psycopg's own Connection
+        assert raw is not None
+        with raw.cursor() as cur:
             with cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     if json_at:
-                        row = list(row)
+                        cells = list(row)
                         for i in json_at:
-                            row[i] = json.dumps(row[i], ensure_ascii=False)
+                            cells[i] = json.dumps(cells[i], ensure_ascii=False)
+                        row = tuple(cells)
                     copy.write_row(row)
         return
     procs = [(i, p) for i, c in enumerate(columns) if (p := table.c[c].type.bind_processor(conn.dialect))]
     if procs:
         converted = []
         for row in rows:
-            row = list(row)
+            cells = list(row)
             for i, p in procs:
-                row[i] = p(row[i])
-            converted.append(tuple(row))
+                cells[i] = p(cells[i])
+            converted.append(tuple(cells))
         rows = converted
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 def _jsonable(d: dict) -> dict:
-    from parsers.model import _jsonable as j
-    return j(dict(d or {}))
+    return model_jsonable(dict(d or {}))
 
 
 def _relink(conn: Connection, agency_id: int, year: int) -> None:

@@ -1,16 +1,19 @@
 """Deduplication: the rules that decide whether two documents are one report, two versions, or which wins.
 
-- The same bytes (sha256) are the same document: `DedupePipeline` records the sighting and drops it
-  before parsing.
+- The same bytes (sha256) are the same document: `pipelines.known.DedupePipeline` records the sighting
+  and drops it before parsing.
 - The same agency and year with the same table values (or, without tables, the same normalised text)
   is one report with several sources. So is a document whose values agree with the report's on every
   cell both have (a partial or attachment-only reading).
 - Different values for the same agency and year are another version when a title marks a
   correction (更正/修订) or the publication dates differ: the later version supersedes the earlier,
-  which is kept and linked. Without such a mark the two are read as one report read two ways, and
-  the better reading wins.
+  which is kept and linked. A document with the same marks as a version (the same correction mark
+  and date, or both dates unknown) is that version read another way, and the better reading wins.
+  An attachment goes with the version its page went to when the page only links it.
+  A report's marks are those of all its readings: a correction if one says so, the earliest date.
 - Within a report the best source gives the cells: tables complete and every check passing, then
-  more cells, fewer failed checks, not scanned, fewer warnings. Ties keep the source already chosen.
+  more cells, fewer failed checks, not scanned, fewer warnings. Ties go to the larger content key,
+  then to the larger source (sha256, URL), so the result does not depend on which document came first.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from scrapy.exceptions import DropItem
+from parsers.numbers import number_text
 
 CORRECTION = re.compile(r"更正|修订|修正|勘误|重新发布|更新版")
 TABLES = ("proactive", "requests", "review_litigation")
@@ -42,6 +45,7 @@ class Reading:
     is_correction: bool = False
     published: date | None = None
     media_type: str | None = None
+    source: str = ""            # the source's sha256 and URL: the last tie-break between readings
 
     def describe(self) -> str:
         kind = (self.media_type or "unknown type") + (" (scanned)" if self.scanned else "")
@@ -49,16 +53,6 @@ class Reading:
             return f"{kind}: no tables"
         checks = "all checks pass" if not self.n_checks_failed else f"{self.n_checks_failed} checks fail"
         return f"{kind}: {self.n_cells} cells, {'complete' if self.complete else 'partial'}, {checks}"
-
-
-def value_text(v) -> str:
-    """A cell value as comparable text: 12, 12.0 and Decimal('12.00') are all '12'."""
-    from decimal import Decimal
-    if type(v) is int:
-        return str(v)
-    d = v if isinstance(v, Decimal) else Decimal(str(v))
-    d = d.normalize()
-    return str(int(d)) if d == d.to_integral_value() else format(d, "f")
 
 
 def normal_text(sections: dict) -> str:
@@ -81,7 +75,7 @@ def is_correction(*titles: str | None) -> bool:
 
 def read(report, *titles: str | None) -> Reading:
     """The Reading of a parsed `parsers.Report`; `titles` are the listing title and link text."""
-    values = {(c.table, c.row, c.col): value_text(c.value) for c in report.cells if c.value is not None}
+    values = {(c.table, c.row, c.col): number_text(c.value) for c in report.cells if c.value is not None}
     failed = sum(1 for c in report.checks if c.ok is False)
     unknown = sum(1 for c in report.checks if c.ok is None)
     present = {c.table for c in report.cells}
@@ -115,6 +109,11 @@ def quality(r: Reading) -> tuple:
     return (r.complete, r.n_cells, -r.n_checks_failed, not r.scanned, -r.n_checks_unknown, -r.n_warnings)
 
 
+def rank(r: Reading) -> tuple:
+    """Quality, then a tie-break that does not depend on arrival order: the best reading is the largest."""
+    return (quality(r), r.content_key, r.source)
+
+
 def agree(a: Reading, b: Reading) -> bool:
     """Could a and b be readings of the same report: equal values on every cell both have?"""
     if a.content_key == b.content_key or not a.values or not b.values:
@@ -122,11 +121,56 @@ def agree(a: Reading, b: Reading) -> bool:
     return all(a.values[k] == v for k, v in b.values.items() if k in a.values)
 
 
+def joins(version: Reading, r: Reading) -> bool:
+    """Does r read this version: equal values on every cell both have, or, when one of them has no
+    values (a page that only links its attachments), the same marks (an unknown date matches only an
+    unknown date: such a page goes with its own attachments, see `joins_parent`)?"""
+    if version.content_key == r.content_key or (version.values and r.values):
+        return agree(version, r)
+    return same_marks(version, r)
+
+
+def joins_parent(parent: Reading, r: Reading) -> bool:
+    """Does an attachment read the version its own page was placed in: the page's report has no values
+    (the page only links its attachments) and no mark of another publication, or the values agree?"""
+    if not parent.values:
+        return not distinct_versions(parent, r)
+    return agree(parent, r)
+
+
 def distinct_versions(a: Reading, b: Reading) -> bool:
     """Do two disagreeing readings carry the marks of two publications (a correction, other dates)?"""
     if a.is_correction != b.is_correction:
         return True
     return a.published is not None and b.published is not None and a.published != b.published
+
+
+def same_marks(a: Reading, b: Reading) -> bool:
+    """Do two readings carry the same marks of publication (correction mark, date; two unknown dates match)?"""
+    return a.is_correction == b.is_correction and a.published == b.published
+
+
+def merged_marks(a: Reading, b: Reading) -> tuple[bool, date | None]:
+    """The marks of one report read as a and as b: a correction if either says so, the earliest known date."""
+    dates = [d for d in (a.published, b.published) if d is not None]
+    return a.is_correction or b.is_correction, min(dates, default=None)
+
+
+def described(source_reason: str, best: Reading) -> set[str]:
+    """The readings a report's source reason names ("only source", or "BEST over A and B")."""
+    if " over " not in source_reason:
+        return {best.describe()}
+    first, _, rest = source_reason.partition(" over ")
+    return {first, *rest.split(" and ")} - {ALIKE}
+
+
+def source_reason(best: Reading, seen: set[str]) -> str:
+    """Why the best reading gives the cells, over the others seen (by description, in a fixed order)."""
+    others = sorted(seen - {best.describe()})
+    return f"{best.describe()} over {' and '.join(others) if others else ALIKE}"
+
+
+ALIKE = "a reading alike"
 
 
 def version_order(r: Reading) -> tuple:
@@ -141,44 +185,3 @@ def version_reason(r: Reading, previous_id: int | None, previous: Reading | None
         return f"correction (title marks 更正/修订) supersedes report {previous_id}"
     return f"published {r.published} after report {previous_id} ({previous.published if previous else '?'})"
 
-
-class DedupePipeline:
-    """Drops a document whose bytes are already in the dataset, after recording where it was seen."""
-
-    def __init__(self, crawler, db_url: str):
-        self.crawler = crawler
-        self.db_url = db_url
-        self.engine = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        from pipelines.settings import db_url
-        return cls(crawler, db_url(crawler.settings))
-
-    def open_spider(self):
-        from pipelines.db import open_db
-        self.engine = open_db(self.db_url)
-
-    def close_spider(self):
-        if self.engine is not None:
-            self.engine.dispose()
-
-    def process_item(self, item):
-        from sqlalchemy.exc import DBAPIError
-
-        from crawler.items import DocumentItem
-        from pipelines.dataset import record_known
-        from pipelines.db import one_line
-        from pipelines.settings import fail_run
-        if not isinstance(item, DocumentItem) or not item.get("sha256"):
-            return item
-        try:
-            known = record_known(self.engine, item)
-        except DBAPIError as e:
-            item["body"] = None
-            fail_run(self.crawler, one_line(e))
-            raise DropItem(f"not stored: {item.get('url')}: database error", log_level="ERROR") from None
-        if known:
-            item["body"] = None
-            raise DropItem(f"already stored: {item.get('url')} ({item['sha256'][:12]})", log_level="DEBUG")
-        return item

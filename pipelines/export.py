@@ -1,4 +1,4 @@
-"""`nianbao export`: the dataset as Report JSON lines, or long-form cells as CSV (UTF-8 with BOM) or Parquet."""
+"""The dataset as Report JSON lines, or long-form cells as CSV (UTF-8 with BOM) or Parquet."""
 from __future__ import annotations
 
 import csv
@@ -6,19 +6,17 @@ import io
 import json
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from itertools import islice
-from typing import Iterator
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
+from parsers.numbers import json_number
 from pipelines import labels, views
-from pipelines.db import DatabaseError, one_line
 from pipelines.db.models import Agency, Cell, CheckResult, Report, Source
-from pipelines.query import fmt, open_dataset
+from pipelines.query import fmt
 
 BATCH = 500                      # reports per round trip for jsonl
 ROWS_PER_PARQUET_BATCH = 50_000
@@ -33,18 +31,12 @@ _ROW_ORDER = {k: i for i, k in enumerate(labels.ROWS)}
 _COL_ORDER = {k: i for i, k in enumerate(labels.COLS)}
 
 
-def _number(v):
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
 def _json(v):
     if isinstance(v, dict):
         return {k: _json(x) for k, x in v.items()}
     if isinstance(v, list):
         return [_json(x) for x in v]
-    return _number(v)
+    return json_number(v)
 
 
 def _iso(dt) -> str | None:
@@ -81,11 +73,12 @@ def reports(engine: Engine, *, all_versions: bool = False) -> Iterator[dict]:
             for rid, tbl, row, col, value, raw in conn.execute(
                     select(c.c.report_id, c.c.tbl, c.c.row, c.c.col, c.c.value, c.c.raw)
                     .where(c.c.report_id.in_(ids))).all():
-                cells[rid].append({"table": tbl, "row": row, "col": col, "value": _number(value), "raw": raw})
+                cells[rid].append({"table": tbl, "row": row, "col": col, "value": json_number(value), "raw": raw})
             checks: dict[int, list] = {i: [] for i in ids}
             for m in conn.execute(select(k).where(k.c.report_id.in_(ids)).order_by(k.c.id)).mappings():
                 checks[m["report_id"]].append({"rule": m["rule"], "row": m["row"], "col": m["col"], "ok": m["ok"],
-                                               "expected": _number(m["expected"]), "actual": _number(m["actual"]),
+                                               "expected": json_number(m["expected"]),
+                                               "actual": json_number(m["actual"]),
                                                "inputs": _json(m["inputs"] or {})})
             sources: dict[int, list] = {i: [] for i in ids}
             media: dict[int, str | None] = {}
@@ -144,6 +137,7 @@ def cell_rows(engine: Engine, *, all_versions: bool = False) -> Iterator[tuple]:
 
 
 def write_jsonl(engine: Engine, out: io.TextIOBase, *, all_versions: bool = False) -> int:
+    """One Report JSON per line; returns the number of reports."""
     n = 0
     for rep in reports(engine, all_versions=all_versions):
         out.write(json.dumps(rep, ensure_ascii=False) + "\n")
@@ -164,7 +158,8 @@ def write_csv(engine: Engine, out: io.TextIOBase, *, all_versions: bool = False)
 
 
 def write_parquet(engine: Engine, path: str, *, all_versions: bool = False) -> int:
-    import pyarrow as pa
+    """Long-form cells as a typed Parquet file at `path` (zstd)."""
+    import pyarrow as pa  # heavy: imported only for Parquet
     import pyarrow.parquet as pq
 
     string = pa.string()
@@ -177,7 +172,7 @@ def write_parquet(engine: Engine, path: str, *, all_versions: bool = False) -> i
     rows = cell_rows(engine, all_versions=all_versions)
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         while chunk := list(islice(rows, ROWS_PER_PARQUET_BATCH)):
-            columns = [list(col) for col in zip(*chunk)]
+            columns = [list(col) for col in zip(*chunk, strict=True)]
             columns[_VALUE] = [None if v is None else float(v) for v in columns[_VALUE]]
             writer.write_table(pa.Table.from_arrays(columns, schema=schema))
             n += len(chunk)
@@ -185,7 +180,7 @@ def write_parquet(engine: Engine, path: str, *, all_versions: bool = False) -> i
 
 
 @contextmanager
-def _text_out(path: str, encoding: str):
+def text_out(path: str, encoding: str):
     """A text stream on `path` written atomically (temp file, then rename), or on standard output for '-'."""
     if path == "-":
         stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="", write_through=True)
@@ -204,39 +199,21 @@ def _text_out(path: str, encoding: str):
             os.unlink(tmp)
 
 
-def run(args) -> int:
-    fmt_, out, every = args.format, args.out, args.all_versions
-    if fmt_ == "parquet" and out == "-":
-        print("nianbao export: parquet needs --out PATH", file=sys.stderr)
-        return 2
-    try:
-        engine = open_dataset(args.db)
-        if fmt_ == "parquet":
-            tmp = f"{out}.tmp{os.getpid()}"
-            try:
-                n = write_parquet(engine, tmp, all_versions=every)
-                os.replace(tmp, out)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-            what = "cells"
-        elif fmt_ == "csv":
-            with _text_out(out, "utf-8-sig") as f:
-                n = write_csv(engine, f, all_versions=every)
-            what = "cells"
-        else:
-            with _text_out(out, "utf-8") as f:
-                n = write_jsonl(engine, f, all_versions=every)
-            what = "reports"
-        engine.dispose()
-    except BrokenPipeError:                          # `nianbao export | head`: nianbao.cli ends quietly
-        raise
-    except (DatabaseError, OSError) as e:
-        print(f"nianbao export: {e}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as e:
-        print(f"nianbao export: database error: {one_line(e)}", file=sys.stderr)
-        return 2
-    if out != "-":
-        print(f"nianbao export: {n} {what} → {out}", file=sys.stderr)
-    return 0
+def export(engine: Engine, format_: str, out: str, *, all_versions: bool = False) -> tuple[int, str]:
+    """Write the dataset to `out` ('-': standard output; files are replaced atomically); (count, what)."""
+    if format_ == "parquet":
+        if out == "-":
+            raise ValueError("parquet needs --out PATH")
+        tmp = f"{out}.tmp{os.getpid()}"
+        try:
+            n = write_parquet(engine, tmp, all_versions=all_versions)
+            os.replace(tmp, out)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return n, "cells"
+    if format_ == "csv":
+        with text_out(out, "utf-8-sig") as f:
+            return write_csv(engine, f, all_versions=all_versions), "cells"
+    with text_out(out, "utf-8") as f:
+        return write_jsonl(engine, f, all_versions=all_versions), "reports"

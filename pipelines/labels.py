@@ -1,86 +1,15 @@
-"""Chinese labels for the canonical table, row, column and section keys of template.md."""
+"""Chinese labels for the canonical table, row, column and section keys, in export order (from parsers/forms.yaml)."""
 from __future__ import annotations
 
-TABLES = {
-    "proactive": "主动公开政府信息情况",
-    "requests": "收到和处理政府信息公开申请情况",
-    "review_litigation": "政府信息公开行政复议、行政诉讼情况",
-}
+from parsers.forms import SPEC
 
-SECTIONS = {
-    "overview": "总体情况",
-    "proactive": "主动公开政府信息情况",
-    "requests": "收到和处理政府信息公开申请情况",
-    "review_litigation": "政府信息公开行政复议、行政诉讼情况",
-    "problems": "存在的主要问题及改进情况",
-    "other": "其他需要报告的事项",
-}
+TABLES: dict[str, str] = {key: t.label for key, t in SPEC.tables.items()}
+
+SECTIONS: dict[str, str] = dict(SPEC.sections)
 
 # (table, row) -> label
-ROWS = {
-    ("proactive", "regulations"): "规章",
-    ("proactive", "normative_documents"): "行政规范性文件",
-    ("proactive", "licensing"): "行政许可",
-    ("proactive", "other_services"): "其他对外管理服务事项",
-    ("proactive", "punishment"): "行政处罚",
-    ("proactive", "coercion"): "行政强制",
-    ("proactive", "fees"): "行政事业性收费",
-    ("proactive", "procurement"): "政府集中采购",
-    ("requests", "new_received"): "本年新收政府信息公开申请数量",
-    ("requests", "carried_over"): "上年结转政府信息公开申请数量",
-    ("requests", "granted"): "予以公开",
-    ("requests", "partially_granted"): "部分公开",
-    ("requests", "denied_state_secret"): "不予公开：属于国家秘密",
-    ("requests", "denied_prohibited_by_law"): "不予公开：其他法律行政法规禁止公开",
-    ("requests", "denied_security_stability"): "不予公开：危及“三安全一稳定”",
-    ("requests", "denied_third_party"): "不予公开：保护第三方合法权益",
-    ("requests", "denied_internal_affairs"): "不予公开：属于三类内部事务信息",
-    ("requests", "denied_process_info"): "不予公开：属于四类过程性信息",
-    ("requests", "denied_enforcement_file"): "不予公开：属于行政执法案卷",
-    ("requests", "denied_query_service"): "不予公开：属于行政查询事项",
-    ("requests", "unable_not_held"): "无法提供：本机关不掌握相关政府信息",
-    ("requests", "unable_needs_creation"): "无法提供：没有现成信息需要另行制作",
-    ("requests", "unable_unclear"): "无法提供：补正后申请内容仍不明确",
-    ("requests", "declined_petition"): "不予处理：信访举报投诉类申请",
-    ("requests", "declined_repeated"): "不予处理：重复申请",
-    ("requests", "declined_publication"): "不予处理：要求提供公开出版物",
-    ("requests", "declined_excessive"): "不予处理：无正当理由大量反复申请",
-    ("requests", "declined_confirmation"): "不予处理：要求行政机关确认或重新出具已获取信息",
-    ("requests", "other_no_correction"): "其他处理：申请人无正当理由逾期不补正",
-    ("requests", "other_no_fee"): "其他处理：申请人逾期未按收费通知要求缴纳费用",
-    ("requests", "other_other"): "其他处理：其他",
-    ("requests", "other"): "其他处理",
-    ("requests", "total_handled"): "办理结果总计",
-    ("requests", "carried_forward"): "结转下年度继续办理",
-    ("review_litigation", "review"): "行政复议",
-    ("review_litigation", "suit_direct"): "行政诉讼：未经复议直接起诉",
-    ("review_litigation", "suit_after_review"): "行政诉讼：复议后起诉",
-}
+ROWS: dict[tuple[str, str], str] = {(key, r.key): r.label for key, t in SPEC.tables.items() for r in t.rows}
 
-# (table, col) -> label
-COLS = {
-    ("proactive", "issued"): "本年制发件数",
-    ("proactive", "repealed"): "本年废止件数",
-    ("proactive", "in_force"): "现行有效件数",
-    ("proactive", "decisions"): "本年处理决定数量",
-    ("proactive", "amount_10k_yuan"): "本年收费金额（万元）",
-    ("proactive", "made"): "本年新制作数量",
-    ("proactive", "published"): "本年新公开数量",
-    ("proactive", "total_published"): "对外公开总数量",
-    ("proactive", "previous_items"): "上一年项目数量",
-    ("proactive", "change"): "本年增/减",
-    ("proactive", "items"): "采购项目数量",
-    ("proactive", "amount"): "采购总金额",
-    ("requests", "natural_person"): "自然人",
-    ("requests", "commercial"): "商业企业",
-    ("requests", "research"): "科研机构",
-    ("requests", "social_org"): "社会公益组织",
-    ("requests", "legal_service"): "法律服务机构",
-    ("requests", "other_org"): "其他组织",
-    ("requests", "total"): "总计",
-    ("review_litigation", "upheld"): "结果维持",
-    ("review_litigation", "corrected"): "结果纠正",
-    ("review_litigation", "other"): "其他结果",
-    ("review_litigation", "pending"): "尚未审结",
-    ("review_litigation", "total"): "总计",
-}
+# (table, col) -> label; a column read but not canonical (法人小计) has none
+COLS: dict[tuple[str, str], str] = {(key, c.key): c.label for key, t in SPEC.tables.items()
+                                    for c in t.cols if c.canonical}

@@ -1,23 +1,22 @@
-"""`nianbao query`: filter the current reports' cells (or a view, or a full-text search) and print them."""
+"""The dataset filtered: current reports' cells, a view, or full-text hits; every filter given is applied or refused."""
 from __future__ import annotations
 
-import csv
 import re
 import sys
 import unicodedata
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import and_, or_, select, text
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine
 
-from pipelines import search, views
-from pipelines.db import DatabaseError, one_line, open_db
+from parsers.numbers import number_text
+from pipelines import labels, search, views
+from pipelines.db import DatabaseError, open_dataset_readonly
 from pipelines.db.models import Agency, Cell, Report
 
 CELL_COLUMNS = ["province", "city", "county", "agency", "year", "template", "table", "row", "col", "value", "raw",
                 "row_label", "col_label", "report_id"]
+SEARCH_COLUMNS = ["report_id", "province", "city", "county", "agency", "year", "title", "snippet"]
 TABLE_COLUMNS = ["province", "city", "county", "agency", "year", "table", "row", "col", "value"]
 _YEARS = re.compile(r"^\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?$")
 
@@ -27,15 +26,13 @@ class QueryError(ValueError):
 
 
 def open_dataset(url: str) -> Engine:
-    """Open an existing dataset (a missing SQLite file is an error, not a new empty dataset)."""
+    """Open an existing dataset read-only (a missing SQLite file is an error, not a new empty dataset)."""
     try:
-        u = make_url(url)
-    except Exception as e:  # noqa: BLE001 - SQLAlchemy raises ArgumentError or ValueError
-        raise DatabaseError(f"bad database URL {url!r}: {one_line(e)}") from None
-    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") \
-            and not Path(u.database).is_file():
-        raise DatabaseError(f"no dataset at {u.database} (run `nianbao crawl` or `nianbao demo` first)")
-    return open_db(url)
+        return open_dataset_readonly(url)
+    except DatabaseError as e:
+        if str(e).startswith("no dataset at") and "(" not in str(e):
+            raise DatabaseError(f"{e} (run `nianbao crawl` or `nianbao demo` first)") from None
+        raise
 
 
 def year_range(spec: str | None) -> tuple[int, int] | None:
@@ -51,9 +48,36 @@ def year_range(spec: str | None) -> tuple[int, int] | None:
     return first, last
 
 
+def _prefix(column, value: str):
+    """A region given by its full name or by its start: 湖南 matches 湖南省."""
+    return or_(column == value, column.startswith(value, autoescape=True))
+
+
+def check_keys(engine: Engine, table=None, row=None, col=None) -> None:
+    """QueryError naming the valid keys when a table, row or column key is not one of the forms' keys."""
+    for kind, key, known in (("table", table, list(labels.TABLES)),
+                             ("row", row, [r for t, r in labels.ROWS if table in (None, t)]),
+                             ("col", col, [c for t, c in labels.COLS if table in (None, t)])):
+        if key is None or key in known:
+            continue
+        stored = Cell.__table__.c.tbl if kind == "table" else getattr(Cell.__table__.c, kind)
+        stmt = select(stored).distinct()
+        if table is not None and kind != "table":
+            stmt = stmt.where(Cell.__table__.c.tbl == table)
+        with engine.connect() as conn:          # keys the forms do not name but the dataset holds
+            extra = [k for k in conn.execute(stmt).scalars() if k not in known]
+        if key in extra:
+            continue
+        where = f" of table {table}" if table is not None and kind != "table" else ""
+        valid = list(dict.fromkeys(known + sorted(extra)))
+        raise QueryError(f"unknown {kind} {key!r}{where}; valid: {', '.join(valid)}")
+
+
 def cells(engine: Engine, *, province=None, city=None, county=None, agency=None, year=None, template=None,
           table=None, row=None, col=None, limit: int | None = None) -> list[dict]:
     """The cells of current reports matching every given filter, ordered by region, agency, year, key."""
+    years = year_range(year)
+    check_keys(engine, table, row, col)
     r, a, c = Report.__table__, Agency.__table__, Cell.__table__
     rl, cl = views.row_labels, views.col_labels
     stmt = (select(a.c.province, a.c.city, a.c.county,
@@ -64,14 +88,13 @@ def cells(engine: Engine, *, province=None, city=None, county=None, agency=None,
                          .outerjoin(rl, and_(rl.c.tbl == c.c.tbl, rl.c.row == c.c.row))
                          .outerjoin(cl, and_(cl.c.tbl == c.c.tbl, cl.c.col == c.c.col)))
             .where(r.c.is_current))
-    for column, value in ((a.c.province, province), (a.c.city, city), (a.c.county, county),
-                          (r.c.template, template), (c.c.tbl, table), (c.c.row, row), (c.c.col, col)):
+    stmt = _where_region(stmt, a, province, city, county)
+    for column, value in ((r.c.template, template), (c.c.tbl, table), (c.c.row, row), (c.c.col, col)):
         if value is not None:
             stmt = stmt.where(column == value)
     if agency:
         stmt = stmt.where(or_(a.c.name.contains(agency, autoescape=True),
                               r.c.agency_printed.contains(agency, autoescape=True)))
-    years = year_range(year)
     if years:
         stmt = stmt.where(r.c.year.between(*years))
     stmt = stmt.order_by(a.c.province, a.c.city, a.c.county, a.c.name, r.c.year, c.c.tbl, c.c.row, c.c.col)
@@ -81,66 +104,78 @@ def cells(engine: Engine, *, province=None, city=None, county=None, agency=None,
         return [dict(m) for m in conn.execute(stmt).mappings()]
 
 
-def view_rows(engine: Engine, view: str, *, province=None, city=None, county=None, agency=None, year=None,
-              limit: int | None = None) -> list[dict]:
-    """The rows of a view, filtered on whichever of the region, agency and year columns it has."""
+def _where_region(stmt, a, province, city, county):
+    for column, value in ((a.c.province, province), (a.c.city, city), (a.c.county, county)):
+        if value is not None:
+            stmt = stmt.where(_prefix(column, value))
+    return stmt
+
+
+def view_columns(engine: Engine, view: str) -> list[str]:
+    """The columns of a view of views.VIEWS, in order."""
     if view not in views.VIEWS:
         raise QueryError(f"unknown view {view!r}; known: {', '.join(views.VIEWS)}")
     with engine.connect() as conn:
-        columns = set(conn.execute(text(f"SELECT * FROM {view} WHERE 1 = 0")).keys())
-        where, params = [], {}
-        for column, value in (("province", province), ("city", city), ("county", county)):
-            if value is not None and column in columns:
-                where.append(f"{column} = :{column}")
-                params[column] = value
-        if agency and "agency" in columns:
-            where.append("agency LIKE :agency ESCAPE '\\'")
-            params["agency"] = "%" + re.sub(r"([\\%_])", r"\\\1", agency) + "%"
-        years = year_range(year)
-        if years and "year" in columns:
-            where.append("year BETWEEN :first AND :last")
-            params.update(first=years[0], last=years[1])
-        order = [c for c in ("province", "city", "county", "agency", "year") if c in columns]
-        sql = (f"SELECT * FROM {view}" + (" WHERE " + " AND ".join(where) if where else "")
-               + (" ORDER BY " + ", ".join(order) if order else "") + (f" LIMIT {int(limit)}" if limit else ""))
+        return list(conn.execute(text(f"SELECT * FROM {view} WHERE 1 = 0")).keys())
+
+
+def view_rows(engine: Engine, view: str, *, province=None, city=None, county=None, agency=None, year=None,
+              limit: int | None = None) -> list[dict]:
+    """The rows of a view filtered by every given filter; a filter on a column the view lacks is refused."""
+    columns = set(view_columns(engine, view))
+    given = {"province": province, "city": city, "county": county, "agency": agency, "year": year}
+    lacking = [k for k, v in given.items() if v is not None and k not in columns]
+    if lacking:
+        can = [k for k in given if k in columns]
+        raise QueryError(f"view {view} has no {', '.join(lacking)} column; it can be filtered by: "
+                         f"{', '.join(can) or 'nothing'}")
+    years = year_range(year)
+    where, params = [], {}
+    for column in ("province", "city", "county"):
+        if given[column] is not None:
+            where.append(f"({column} = :{column} OR {column} LIKE :{column}_prefix ESCAPE '\\')")
+            params[column] = given[column]
+            params[f"{column}_prefix"] = _like_escape(given[column]) + "%"
+    if agency:
+        where.append("agency LIKE :agency ESCAPE '\\'")
+        params["agency"] = "%" + _like_escape(agency) + "%"
+    if years:
+        where.append("year BETWEEN :first AND :last")
+        params.update(first=years[0], last=years[1])
+    order = [c for c in ("province", "city", "county", "agency", "year") if c in columns]
+    sql = (f"SELECT * FROM {view}" + (" WHERE " + " AND ".join(where) if where else "")
+           + (" ORDER BY " + ", ".join(order) if order else "") + (f" LIMIT {int(limit)}" if limit else ""))
+    with engine.connect() as conn:
         return [dict(m) for m in conn.execute(text(sql), params).mappings()]
 
 
-def run(args) -> int:
-    try:
-        engine = open_dataset(args.db)
-        limit = args.limit + 1 if args.limit and args.limit > 0 else None
-        if args.search:
-            rows = [vars(h) for h in search.search(engine, args.search, limit=limit or 10**9)]
-            columns = ["report_id", "agency", "year", "title", "snippet"]
-        elif args.view:
-            rows = view_rows(engine, args.view, province=args.province, city=args.city, county=args.county,
-                             agency=args.agency, year=args.year, limit=limit)
-            columns = list(rows[0]) if rows else []
-        else:
-            rows = cells(engine, province=args.province, city=args.city, county=args.county, agency=args.agency,
-                         year=args.year, template=args.template, table=args.table, row=args.row, col=args.col,
-                         limit=limit)
-            columns = CELL_COLUMNS if args.csv else TABLE_COLUMNS
-        engine.dispose()
-    except (DatabaseError, QueryError) as e:
-        print(f"nianbao query: {e}", file=sys.stderr)
-        return 2
-    except SQLAlchemyError as e:
-        print(f"nianbao query: database error: {one_line(e)}", file=sys.stderr)
-        return 2
-    more = limit is not None and len(rows) == limit
-    rows = rows[:limit - 1] if more else rows
-    if args.csv:
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(columns)
-        w.writerows([fmt(row.get(k)) for k in columns] for row in rows)
-    else:
-        print_table(columns, rows)
-    sys.stdout.flush()              # a closed pipe surfaces here, where nianbao.cli ends quietly
-    if more:
-        print(f"nianbao query: more rows not shown (--limit {args.limit}; 0 for all)", file=sys.stderr)
-    return 0
+def _like_escape(s: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", s)
+
+
+def search_rows(engine: Engine, terms: str, *, province=None, city=None, county=None, agency=None, year=None,
+                current_only: bool = True, limit: int | None = None) -> list[dict]:
+    """Full-text hits (SEARCH_COLUMNS) restricted by every given region, agency and year filter."""
+    years = year_range(year)
+    hits = search.search(engine, terms, limit=10**9, current_only=current_only)
+    if not hits:
+        return []
+    r, a = Report.__table__, Agency.__table__
+    # the reports passing the filters, all of them: a list of hit ids could pass SQLite's bound-parameter limit
+    stmt = select(r.c.id, a.c.province, a.c.city, a.c.county).select_from(r.outerjoin(a, a.c.id == r.c.agency_id))
+    if current_only:
+        stmt = stmt.where(r.c.is_current)
+    stmt = _where_region(stmt, a, province, city, county)
+    if agency:
+        stmt = stmt.where(or_(a.c.name.contains(agency, autoescape=True),
+                              r.c.agency_printed.contains(agency, autoescape=True)))
+    if years:
+        stmt = stmt.where(r.c.year.between(*years))
+    with engine.connect() as conn:
+        region = {m["id"]: m for m in conn.execute(stmt).mappings()}
+    rows = [dict(vars(h), province=region[h.report_id]["province"], city=region[h.report_id]["city"],
+                 county=region[h.report_id]["county"]) for h in hits if h.report_id in region]
+    return rows[:limit] if limit else rows
 
 
 def fmt(value) -> str:
@@ -149,11 +184,8 @@ def fmt(value) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal):
-        value = value.normalize()
-        return str(int(value)) if value == value.to_integral_value() else format(value, "f")
+    if isinstance(value, (float, Decimal)):
+        return number_text(value)
     return str(value)
 
 
@@ -162,8 +194,8 @@ def width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
-def print_table(columns: list[str], rows: list[dict], out=None) -> None:
-    """Print rows as an aligned table; numbers right-aligned."""
+def print_table(columns: list[str], rows: list[dict], out=None, footer: bool = True) -> None:
+    """Print rows as an aligned table, numbers right-aligned; `footer` adds the line "(N rows)"."""
     out = out or sys.stdout
     texts = [[fmt(row.get(k)).replace("\n", " ") for k in columns] for row in rows]
     widths = [max([width(c)] + [width(t[i]) for t in texts]) for i, c in enumerate(columns)]
@@ -181,4 +213,5 @@ def print_table(columns: list[str], rows: list[dict], out=None) -> None:
     print("  ".join("-" * w for w in widths), file=out)
     for t in texts:
         print(line(t), file=out)
-    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=out)
+    if footer:
+        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=out)

@@ -1,4 +1,8 @@
-"""Raw files, content-addressed: data/raw/ab/cd/<sha256>.<ext>, written atomically and never twice."""
+"""Raw files, content-addressed: data/raw/ab/cd/<sha256>.<ext>, written atomically and never twice.
+
+The dataset records where its raw files are (dataset_meta "raw_dir", relative to a SQLite file
+that lies beside them), so that reparse finds them from any working directory.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -7,19 +11,16 @@ import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from pipelines.db import one_line
+from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy.exc import DBAPIError
+
+from crawler.items import DocumentItem
+from parsers.media import EXTENSIONS
+from pipelines import engines, settings
+from pipelines.db import DatabaseError, insert_ignore, one_line, utcnow, writer
+from pipelines.db.models import DatasetMeta, FetchError, Source
 
 logger = logging.getLogger(__name__)
-
-EXTENSIONS = {
-    "text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/msword": "doc", "application/vnd.ms-works": "wps", "application/wps-office.wps": "wps",
-    "application/kswps": "wps", "text/plain": "txt", "image/png": "png", "image/jpeg": "jpg",
-    "image/tiff": "tif", "image/gif": "gif", "application/zip": "zip",
-    "application/vnd.ms-excel": "xls",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-}
 
 
 def extension(media_type: str | None, filename: str | None = None) -> str:
@@ -33,6 +34,68 @@ def extension(media_type: str | None, filename: str | None = None) -> str:
 
 def relative_path(sha256: str, ext: str) -> str:
     return f"raw/{sha256[:2]}/{sha256[2:4]}/{sha256}.{ext}"
+
+
+RAW_DIR = "raw_dir"
+RAW_ERROR = "raw file not stored: "
+
+
+def _db_dir(engine) -> Path | None:
+    db = engine.url.database if engine.dialect.name == "sqlite" else None
+    return Path(db).resolve().parent if db and db != ":memory:" else None
+
+
+def record_raw_dir(engine, data_dir: str | os.PathLike) -> Path:
+    """Record where the raw files are, unless the dataset records a place already; returns the place
+    recorded (relative to the SQLite file's directory when the raw files lie within it)."""
+    where = Path(data_dir).resolve()
+    base = _db_dir(engine)
+    value = where.relative_to(base).as_posix() if base and where.is_relative_to(base) else str(where)
+    with writer(engine).begin() as conn:
+        conn.execute(insert_ignore(conn, DatasetMeta.__table__, ["key"]).values(key=RAW_DIR, value=value or "."))
+    recorded = raw_dir(engine)
+    if recorded.resolve() != where:
+        logger.warning("nianbao: raw files go to %s, but the dataset keeps its raw files in %s", where, recorded)
+    return recorded
+
+
+def raw_dir(engine, override: str | os.PathLike | None = None) -> Path:
+    """Where the dataset's raw files are: `override` (--data-dir) if given, else the place recorded
+    in the dataset. DatabaseError when neither says."""
+    if override is not None:
+        return Path(override)
+    with engine.connect() as conn:
+        value = conn.execute(select(DatasetMeta.value).where(DatasetMeta.key == RAW_DIR)).scalar() \
+            if inspect(conn).has_table(DatasetMeta.__tablename__) else None
+    if value is None:
+        raise DatabaseError("the dataset does not record where its raw files are: give --data-dir")
+    p = Path(value)
+    base = _db_dir(engine)
+    return p if p.is_absolute() or base is None else base / p
+
+
+def missing_raw_files(engine, limit: int = 5) -> tuple[int, list[tuple[str, str]]]:
+    """(how many sources have no raw file, up to `limit` of them as (url, why)): the why is the last
+    error recorded for the URL, if any. The next crawl that sees their bytes stores the files."""
+    with engine.connect() as conn:
+        n = conn.execute(select(func.count()).select_from(Source).where(Source.path.is_(None))).scalar()
+        urls = conn.execute(select(Source.url).where(Source.path.is_(None)).order_by(Source.id).limit(limit)).scalars()
+        out = []
+        for url in urls:
+            why = conn.execute(select(FetchError.error)
+                               .where(FetchError.url == url, FetchError.error.startswith(RAW_ERROR))
+                               .order_by(FetchError.id.desc()).limit(1)).scalar()
+            out.append((url, why or "raw file not stored"))
+    return n, out
+
+
+def missing_lines(engine) -> list[str]:
+    """What `nianbao status` says of sources stored without their raw file (nothing when there are none)."""
+    n, some = missing_raw_files(engine)
+    if not n:
+        return []
+    return (["", f"{n} sources have no raw file (they cannot be re-parsed; the next crawl stores them):"]
+            + [f"  {url}: {why}" for url, why in some] + ([f"  … and {n - len(some)} more"] if n > len(some) else []))
 
 
 def store(data_dir: str | os.PathLike, body: bytes, media_type: str | None = None,
@@ -58,25 +121,52 @@ def store(data_dir: str | os.PathLike, body: bytes, media_type: str | None = Non
 
 
 class RawFilePipeline:
-    """Stores each fetched document's bytes and sets item["sha256"] and item["path"]."""
+    """Stores each fetched document's bytes and sets item["sha256"] and item["path"].
 
-    def __init__(self, data_dir: str):
+    A file that cannot be stored is an error of the run: logged, counted (nianbao/raw_store_errors)
+    and recorded in fetch_errors for its URL when the crawler has a dataset. The document is parsed
+    and stored without a path all the same; the next sighting of its bytes stores the file.
+    """
+
+    def __init__(self, data_dir: str, crawler=None, db_url: str | None = None):
         self.data_dir = data_dir
+        self.crawler = crawler
+        self.db_url = db_url
+        self.engine: Engine | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        from pipelines.settings import data_dir
-        return cls(data_dir(crawler.settings))
+        return cls(settings.data_dir(crawler.settings), crawler, settings.db_url(crawler.settings))
+
+    def close_spider(self):
+        if self.engine is not None and self.db_url is not None:
+            engines.release(self.db_url)
 
     def process_item(self, item):
-        from crawler.items import DocumentItem
         if not isinstance(item, DocumentItem) or item.get("status") == 304 or item.get("body") is None:
             return item
         body = item["body"]
         try:
             item["sha256"], item["path"] = store(self.data_dir, body, item.get("media_type"), item.get("filename"))
         except OSError as e:
-            # parsed and recorded all the same, without a path: the next sighting stores the file
             item["sha256"] = hashlib.sha256(body).hexdigest()
-            logger.warning("nianbao: %s: cannot store the raw file: %s", item.get("url"), one_line(e))
+            self._error(item, RAW_ERROR + one_line(e))
         return item
+
+    def _error(self, item, error: str) -> None:
+        logger.error("nianbao: %s: %s", item.get("url"), error)
+        if self.crawler is None:
+            return
+        stats = self.crawler.stats
+        stats.inc_value("nianbao/raw_store_errors")
+        if self.db_url is None:
+            return
+        try:
+            if self.engine is None:
+                self.engine = engines.acquire(self.db_url)
+            with writer(self.engine).begin() as conn:
+                conn.execute(insert(FetchError).values(
+                    run_id=stats.get_value("nianbao/run_id"), site=item.get("site"), url=item.get("url"),
+                    status=item.get("status"), error=error[:1000], referer=item.get("parent_url"), at=utcnow()))
+        except (DBAPIError, DatabaseError) as e:
+            logger.error("nianbao: cannot record the error: %s", one_line(e))

@@ -3,45 +3,18 @@
 SQLite: an FTS5 table with the trigram tokenizer (`reports_fts`, rowid = reports.id), kept up to
 date by triggers. Trigram needs at least 3 characters per term, so a query with a shorter term
 (公开, 复议) falls back to LIKE over the same table. Postgres: LIKE over the view `v_report_text`.
+Migration 0050 creates the table, its triggers and the view.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 FTS_TABLE = "reports_fts"
 MIN_TRIGRAM = 3
 SNIPPET_RADIUS = 30
-
-# the text of one report (SQLite trigger body, NEW = the report row)
-_AGENCY_SQL = "COALESCE((SELECT name FROM agencies WHERE id = NEW.agency_id), NEW.agency_printed)"
-_SECTIONS_SQL = ("(SELECT group_concat(value, char(10)) FROM json_each("
-                 "CASE WHEN json_valid(NEW.sections) THEN NEW.sections ELSE '{}' END))")
-_INSERT = (f"INSERT INTO {FTS_TABLE}(rowid, title, agency, sections) "
-           f"VALUES (NEW.id, NEW.title, {_AGENCY_SQL}, {_SECTIONS_SQL});")
-
-_SQLITE_DDL = [
-    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, agency, sections, tokenize='trigram')",
-    f"CREATE TRIGGER reports_fts_insert AFTER INSERT ON reports BEGIN {_INSERT} END",
-    f"CREATE TRIGGER reports_fts_update AFTER UPDATE OF title, sections, agency_id, agency_printed ON reports "
-    f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = OLD.id; {_INSERT} END",
-    f"CREATE TRIGGER reports_fts_delete AFTER DELETE ON reports "
-    f"BEGIN DELETE FROM {FTS_TABLE} WHERE rowid = OLD.id; END",
-    f"CREATE TRIGGER reports_fts_agency AFTER UPDATE OF name ON agencies "
-    f"BEGIN UPDATE {FTS_TABLE} SET agency = NEW.name WHERE rowid IN "
-    f"(SELECT id FROM reports WHERE agency_id = NEW.id); END",
-]
-_SQLITE_BACKFILL = (
-    f"INSERT INTO {FTS_TABLE}(rowid, title, agency, sections) "
-    + "SELECT NEW.id, NEW.title, " + _AGENCY_SQL + ", " + _SECTIONS_SQL + " FROM reports AS NEW")
-
-_PG_VIEW = """CREATE VIEW v_report_text AS
-SELECT r.id AS report_id, r.title, COALESCE(a.name, r.agency_printed) AS agency,
-       (SELECT string_agg(value, E'\\n') FROM json_each_text(
-            CASE WHEN json_typeof(r.sections) = 'object' THEN r.sections ELSE '{}'::json END)) AS sections
-FROM reports r LEFT JOIN agencies a ON a.id = r.agency_id"""
 
 
 @dataclass
@@ -54,23 +27,27 @@ class Hit:
     snippet: str
 
 
-def create(bind: Connection) -> None:
-    """Create the search structures for this dialect and index the reports already stored."""
-    if bind.dialect.name == "sqlite":
-        for ddl in _SQLITE_DDL:
-            bind.exec_driver_sql(ddl)
-        bind.exec_driver_sql(_SQLITE_BACKFILL)
-    else:
-        bind.exec_driver_sql(_PG_VIEW)
+def _like(term: str) -> str:
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def drop(bind: Connection) -> None:
-    if bind.dialect.name == "sqlite":
-        for trigger in ("reports_fts_insert", "reports_fts_update", "reports_fts_delete", "reports_fts_agency"):
-            bind.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
-        bind.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-    else:
-        bind.exec_driver_sql("DROP VIEW IF EXISTS v_report_text")
+def sqlite_ids(query: str, prefix: str = "q") -> tuple[str, dict]:
+    """SQLite: a SELECT of the ids of reports whose title, agency or sections contain every term (any length).
+
+    All terms of 3+ characters: the trigram index (MATCH); otherwise LIKE over the same FTS5 table, which
+    the trigram index also serves for the longer terms. Returns (sql, params); params are named prefix0…
+    """
+    terms = query.split()
+    params: dict = {}
+    if terms and all(len(t) >= MIN_TRIGRAM for t in terms):
+        params[f"{prefix}0"] = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        return f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{prefix}0", params
+    where = []
+    for i, t in enumerate(terms):
+        params[f"{prefix}{i}"] = _like(t)
+        where.append("(" + " OR ".join(f"{c} LIKE :{prefix}{i} ESCAPE '\\'" for c in ("title", "agency", "sections"))
+                     + ")")
+    return f"SELECT rowid FROM {FTS_TABLE} WHERE {' AND '.join(where) or '0'}", params
 
 
 def search(engine: Engine, query: str, *, limit: int = 50, current_only: bool = True) -> list[Hit]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 
-from nianbao.cli import DEFAULT_DB
+from crawler.defaults import DEFAULT_DATA_DIR, DEFAULT_DB
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ def db_url(settings) -> str:
 
 def data_dir(settings) -> str:
     """Scrapy setting NIANBAO_DATA_DIR, else $NIANBAO_DATA_DIR, else data/."""
-    return settings.get("NIANBAO_DATA_DIR") or os.environ.get("NIANBAO_DATA_DIR") or "data"
+    return settings.get("NIANBAO_DATA_DIR") or os.environ.get("NIANBAO_DATA_DIR") or DEFAULT_DATA_DIR
 
 
 def fail_run(crawler, message: str) -> None:

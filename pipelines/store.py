@@ -4,10 +4,12 @@ from __future__ import annotations
 import logging
 
 from scrapy.exceptions import DropItem
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
 
-from pipelines.db import DatabaseError, one_line, open_db, utcnow, writer
+from crawler.items import CrawlErrorItem, DocumentItem
+from pipelines import dataset, engines, rawstore, settings
+from pipelines.db import DatabaseError, one_line, utcnow, writer
 from pipelines.db.models import FetchError
 
 logger = logging.getLogger(__name__)
@@ -20,30 +22,30 @@ class StorePipeline:
     "database_error"; the document's transaction is rolled back, so no half-written report remains.
     """
 
-    def __init__(self, crawler, db_url: str):
+    def __init__(self, crawler, db_url: str, data_dir: str | None = None):
         self.crawler = crawler
         self.db_url = db_url
-        self.engine = None
-        self.version = None
+        self.data_dir = data_dir            # recorded in the dataset as where its raw files are
+        self.engine: Engine | None = None
+        self.version: str | None = None
         self.agency_cache: dict = {}         # agencies and aliases stored, for dataset.store_document
 
     @classmethod
     def from_crawler(cls, crawler):
-        from pipelines.settings import db_url
-        return cls(crawler, db_url(crawler.settings))
+        return cls(crawler, settings.db_url(crawler.settings), settings.data_dir(crawler.settings))
 
     def open_spider(self):
-        from pipelines.dataset import parser_version
-        self.engine = open_db(self.db_url)
-        self.version = parser_version()
+        self.engine = engines.acquire(self.db_url)
+        self.version = dataset.parser_version()
+        if self.data_dir is not None:
+            rawstore.record_raw_dir(self.engine, self.data_dir)
 
     def close_spider(self):
         if self.engine is not None:
-            self.engine.dispose()
+            engines.release(self.db_url)
 
     def process_item(self, item):
-        from crawler.items import CrawlErrorItem, DocumentItem
-        from pipelines import dataset
+        assert self.engine is not None and self.version is not None, "open_spider() opens the dataset first"
         stats = self.crawler.stats
         try:
             if isinstance(item, CrawlErrorItem):
@@ -55,8 +57,7 @@ class StorePipeline:
                     outcome = dataset.store_document(self.engine, item, self.version, self.agency_cache)
                     stats.inc_value(f"nianbao/{outcome}")
         except (DBAPIError, DatabaseError) as e:
-            from pipelines.settings import fail_run
-            fail_run(self.crawler, one_line(e))
+            settings.fail_run(self.crawler, one_line(e))
             raise DropItem(f"not stored: {item.get('url')}: database error", log_level="ERROR") from None
         finally:
             if isinstance(item, DocumentItem):
@@ -64,6 +65,7 @@ class StorePipeline:
         return item
 
     def _fetch_error(self, item) -> None:
+        assert self.engine is not None, "open_spider() opens the dataset first"
         with writer(self.engine).begin() as conn:
             conn.execute(insert(FetchError).values(
                 run_id=self.crawler.stats.get_value("nianbao/run_id"), site=item.get("site"), url=item.get("url"),

@@ -5,7 +5,9 @@ cd "$(dirname "$0")/.."
 
 # LibreOffice converts DOC/WPS (and renders test PDFs), Chromium renders JS listings and runs the
 # Datasette browser test, Noto CJK gives those documents Chinese glyphs, poppler-utils rasterises PDFs.
-APT_PKGS="libreoffice-writer-nogui chromium fonts-noto-cjk poppler-utils"
+# postgresql and redis-server give the tests their servers: the running ones if they let the tests in,
+# else throw-away ones the tests start themselves (tests/services.py: initdb/pg_ctl, redis-server).
+APT_PKGS="libreoffice-writer-nogui chromium fonts-noto-cjk poppler-utils postgresql redis-server"
 missing=""
 for p in $APT_PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -1,4 +1,8 @@
-"""Test-wide settings: CI runs are reproducible, local runs keep exploring new random examples."""
+"""Test-wide settings: CI runs are reproducible, local runs keep exploring new random examples.
+
+The PostgreSQL and Redis servers every test uses come from tests/services.py (NIANBAO_TEST_PG,
+NIANBAO_TEST_REDIS; throw-away servers when none is running).
+"""
 import os
 
 from hypothesis import settings

@@ -25,18 +25,19 @@ from nianbao.simulator import start_network
 from nianbao.simulator.reports import expected_cells
 from pipelines.db import open_db
 from pipelines.db.models import Cell
+from tests import services
 
-PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_DB = f"nianbao_e2e_{os.getpid()}"  # per test process: concurrent runs do not share a database
-# the run tables and the columns the storage layer documents as moving on every sighting
-RUN_TABLES = {"crawl_runs", "site_runs", "fetch_errors", "alembic_version"}
+# the run tables (url_states: what each URL answered last, moved by every night) and the columns the
+# storage layer documents as moving on every sighting
+RUN_TABLES = {"crawl_runs", "site_runs", "fetch_errors", "url_states", "alembic_version"}
 MOVING = {"sources.last_seen", "sources.fetched_at"}
 FTS_SHADOW_PREFIX = "reports_fts_"  # SQLite FTS5's own storage; reports_fts itself is compared
 FILE_KINDS = {".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "doc"}
 
 
 def _pg_admin(sql: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+    with psycopg.connect(services.pg_dsn(), autocommit=True) as c:
         c.execute(sql)
 
 
@@ -49,7 +50,7 @@ def backend(request, tmp_path_factory):
     _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
     _pg_admin(f"CREATE DATABASE {PG_DB}")
     try:
-        yield "postgres", f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+        yield "postgres", services.pg_url(PG_DB)
     finally:
         _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 

@@ -6,14 +6,26 @@ import re
 from collections import Counter
 from decimal import Decimal
 
+import pypdfium2
+import pypdfium2.raw as pdfium_c
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from nianbao.simulator.reports import (
-    LOSSY_LAYOUTS, PERTURBATIONS, expected_cells, expected_checks, generate, render_docx,
-    render_html_page, render_text, template_for, to_report)
+    LOSSY_LAYOUTS,
+    PERTURBATIONS,
+    expected_cells,
+    expected_checks,
+    generate,
+    render_docx,
+    render_html_page,
+    render_text,
+    render_wps_pdf,
+    template_for,
+    to_report,
+)
 
 SEEDS = st.integers(0, 2 ** 32 - 1)
 TEMPLATES = st.sampled_from(["2019", "2021", "free"])
@@ -92,8 +104,8 @@ def test_keys_are_complete_for_the_form(seed, template, perturb):
     assert set(s.raw) == set(s.values)
     assert s.template == template and s.perturb <= perturb
     assert len(expected_cells(s)) == sum(expected.values())
-    if template == "free":              # no tables: only the title can be left out
-        assert s.perturb <= {"no_title"} and expected_checks(s) == []
+    if template == "free":              # no tables: only the title and the page's shapes vary
+        assert s.perturb <= {"no_title", "page_chrome", "short_name"} and expected_checks(s) == []
         assert to_report(s).tables == {}
 
 
@@ -258,7 +270,12 @@ def test_flattened_text_follows_the_seed_styles(seed, template, perturb):
     width = 11 if "subtotal_col" in s.perturb else 10
     # seed 000: every row of 表三 carries exactly one "|" per grid column
     rows = [ln for ln in pipe if "政府信息公开申请数量" in ln.replace(" ", "")]
-    assert len(rows) == 2 and all(ln.count("|") == width for ln in rows)
+    glued = {row for _, row in s.style.get("glued", ())} if "glued_cells" in s.perturb else set()
+    keys = ["new_received", "carried_over"]
+    assert len(rows) == 2 and all(ln.count("|") == width for ln, key in zip(rows, keys, strict=True)
+                                  if key not in glued)
+    assert all(re.search(r"数量\d+ \|$", ln) for ln, key in zip(rows, ["new_received", "carried_over"], strict=True)
+               if key in glued)        # glued_cells: the numbers glued to the label
     tab = render_text(s, layout="tab").splitlines()
     assert all(ln.count("\t") == 14 for ln in tab if ln.count("\t") > 11)   # 表四: 15 columns
     lines = render_text(s, layout="lines")
@@ -268,7 +285,7 @@ def test_flattened_text_follows_the_seed_styles(seed, template, perturb):
     footer = [ln for ln in pipe if re.fullmatch(r"- \d -", ln)]
     assert len(footer) == ("page_footer" in s.perturb)
     assert ("小计" in lines) == ("subtotal_col" in s.perturb)
-    assert (s.title in lines.splitlines()) != ("no_title" in s.perturb)
+    assert any(ln.endswith(s.title) for ln in lines.splitlines()) != ("no_title" in s.perturb)
 
 
 @settings(max_examples=8, deadline=None)
@@ -362,3 +379,50 @@ def test_blank_zero_prints_blanks_only_where_their_place_survives():
     plain = generate(random.Random(0), template="2021")
     for layout in ("table", "pipe", "tab", "lines"):
         render_html_page(plain, layout=layout)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), template=st.sampled_from(["2021", "2019"]))
+def test_real_page_shapes(seed, template):
+    """page_chrome, short_name and caption_variant print what real pages print (issue 9)."""
+    from nianbao.simulator.reports import SHORT_FORMS
+    s = generate(random.Random(seed), template=template,
+                 perturb={"page_chrome", "short_name", "caption_variant"})
+    lines = [ln for ln in render_text(s, layout="pipe").splitlines() if ln]
+    assert lines[0] == "2019年12月3日星期二" and lines[1] == "首页/政务公开/政府信息公开年报/正文" + s.title
+    assert f"发布日期：{s.published.isoformat()} 来源：{s.agency}" in lines
+    assert "〔2021〕30号" in lines[3]
+    short = next((full for full in SHORT_FORMS if s.agency.endswith(full)), None)
+    assert s.title.startswith(s.agency[:-len(short)] + SHORT_FORMS[short] if short else s.agency)
+    assert not any("第二十条第" in ln for ln in lines)
+    assert any(ln.startswith(("第二十条（一）项", "第二十条(一)项")) for ln in lines)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), template=st.sampled_from(["2021", "2019"]))
+def test_wps_pdf_split_headers_and_other_quantities(seed, template):
+    """vertical_header, split_header and body_quantities print what real reports print (issue 9):
+    a WPS-style PDF with no ruling lines, 三、本年度办理结果 one character a line on the baselines
+    of the labels beside it; headers split after 本年新/上一年; the overview stating other
+    quantities in the words of the new-request count."""
+    s = generate(random.Random(seed), template=template,
+                 perturb={"vertical_header", "split_header", "body_quantities"})
+    pdf = pypdfium2.PdfDocument(render_wps_pdf(s))
+    chars, paths = [], 0
+    for page in pdf:
+        paths += sum(1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,)))
+        text = page.get_textpage()
+        chars += [(ch, round(text.get_charbox(i)[1], 1)) for i in range(text.count_chars())
+                  if (ch := text.get_text_range(i, 1)).strip()]
+    assert paths == 0
+    header = "三、本年度办理结果"
+    at = "".join(ch for ch, _ in chars).index(header)
+    vertical = chars[at:at + len(header)]
+    assert len({y for _, y in vertical}) == len(header)               # one character a line
+    lines = Counter(y for _, y in chars)
+    assert sum(lines[y] > 1 for _, y in vertical) >= len(header) // 2  # beside labels, same baselines
+    printed = render_text(s, layout="lines")
+    assert ("本年新\n制作数量" if template == "2019" else "本年\n制发件数") in printed
+    others = [f"{s.year - 1}年共收到", "较上年收到", "含上年结转", "网上平台收到", "主动公开和依申请公开",
+              "件次", "累计收到"]
+    assert sum(o in s.sections["overview"] for o in others) >= 2

@@ -2,36 +2,44 @@
 strategy, download each report page and its attachments, record every failed fetch."""
 from __future__ import annotations
 
-import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from lxml import etree
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
 from crawler import discover, registry, strategies
-from crawler.classify import classify
+from crawler.classify import LISTING_MAX_CHARS, cjk_count, classify, is_column_title, is_listing_page
 from crawler.encoding import fix_encoding
-from crawler.files import DOCUMENT_TYPES, challenge_reason, safe_filename, sniff_media
+from crawler.errorkinds import error_kind
+from crawler.files import challenge_reason, safe_filename, sniff_media
 from crawler.items import CrawlErrorItem, DocumentItem
+from crawler.middlewares import NotFetched
 from crawler.strategies import paging
 from crawler.strategies.links import Link, anchors
+from parsers.media import DOCUMENT_TYPES, LINK_EXTS
 
-_ATTACH_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|rtf)(\?|#|$)", re.I)
+_ATTACH_EXT = re.compile(rf"\.({'|'.join(LINK_EXTS)})(\?|#|$)", re.I)
 _ATTACH_HINT = re.compile(r"downfile|download|attach|getfile|filedown", re.I)
-_ATTACH_TEXT = re.compile(r"附件|\.(pdf|docx?|wps|xlsx?)\s*$", re.I)
+_ATTACH_TEXT = re.compile(rf"附件|\.({'|'.join(LINK_EXTS)})\s*$", re.I)
 # a cheap test on the raw bytes before parsing a report page for attachment links
-_ATTACH_TOKENS = (b".pdf", b".doc", b".wps", b".xls", b".et", b".ofd", b".rtf", b"downfile", b"download", b"attach",
-                  b"getfile", b"filedown")
+_ATTACH_TOKENS = (*(f".{e}".encode() for e in LINK_EXTS), b"downfile", b"download", b"attach", b"getfile", b"filedown")
 _CHALLENGE_MAX = 8192  # firewall/JS-challenge pages are small; larger HTML pages are not checked
 _HEADERS = ("content-type", "content-disposition", "etag", "last-modified")
+MAX_DEPTH = 6  # listing levels below a start page: column, group, agency, year folders, pages
+# a page's own text = all of its body's text minus its links, scripts and styles (lxml directly: parsel
+# would build a Selector per text node, ten times slower on a report page)
+_BODY_TEXT = etree.XPath("string(//body)")
+_NOT_OWN_TEXT = etree.XPath("//body//a//text() | //body//script//text() | //body//style//text()")
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def apply_site_settings(settings, site: dict) -> None:
@@ -58,21 +66,28 @@ class ReportsSpider(scrapy.Spider):
         self.site_id = self.site["id"]
         self.allowed_domains = list(self.site["allowed_domains"])
         self.start_urls = list(self.site["start_urls"])
-        self.validators = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         apply_site_settings(crawler.settings, spider.site)
-        spider.validators = _load_validators(crawler.settings.get("NIANBAO_DB"), spider.site_id)
         return spider
+
+    # ---- hooks for a site with quirks (a registry entry's `spider: module:Class` subclasses this) ----
+
+    def keep_link(self, link: Link, kind: str) -> bool:
+        """Whether to act on a listing link that classify() called `kind` ("report", "companion",
+        "unrelated"); a subclass drops a portal's decoys or lets an odd title through here."""
+        return True
+
+    def process_item(self, item):
+        """Last look at each DocumentItem/CrawlErrorItem before it leaves the spider."""
+        return item
 
     # ---- requests ------------------------------------------------------------------------------
 
     def _allowed(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        return urlsplit(url).scheme in ("http", "https") and any(
-            host == d or host.endswith("." + d) for d in self.allowed_domains)
+        return registry.url_allowed(url, self.allowed_domains)
 
     def _listing(self, url_or_request, *, root, depth=0, strategy=None, **meta):
         req = url_or_request if isinstance(url_or_request, scrapy.Request) else scrapy.Request(url_or_request)
@@ -87,15 +102,9 @@ class ReportsSpider(scrapy.Spider):
         return req.replace(callback=self.parse_listing, errback=self.on_error, meta=meta)
 
     def _document(self, url, callback, **meta):
-        headers = {}
-        v = self.validators.get(url)
-        if v:
-            if v.get("etag"):
-                headers["If-None-Match"] = v["etag"]
-            if v.get("last_modified"):
-                headers["If-Modified-Since"] = v["last_modified"]
-            meta["handle_httpstatus_list"] = [304]
-        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers, meta=meta)
+        # conditional requests (If-None-Match, If-Modified-Since) are added by the storage side's
+        # downloader middleware (pipelines.validators), which knows what is stored
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
 
     async def start(self):
         for url in self.start_urls:
@@ -105,8 +114,15 @@ class ReportsSpider(scrapy.Spider):
     # ---- listings ------------------------------------------------------------------------------
 
     def parse_listing(self, response):
+        if response.status == 304:  # unchanged since the last run: its known links are asked again instead
+            return
         response = fix_encoding(response)
-        name = response.meta.get("nb_strategy") or strategies.sniff(response)
+        yield from self._notices(response)
+        reason = challenge_reason(response.body, response.status) if len(response.body) < _CHALLENGE_MAX else None
+        if reason:
+            yield self._error(response.url, reason, response.status, response.meta.get("nb_listing"))
+            return
+        name = response.meta.get("nb_strategy") or self.site.get("strategy") or strategies.sniff(response)
         strategy = strategies.STRATEGIES[name]
         self.crawler.stats.inc_value(f"nianbao/listing/{name}")
         root, depth = response.meta.get("nb_root"), response.meta.get("nb_depth", 0)
@@ -115,35 +131,50 @@ class ReportsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("nianbao/links/offsite")
                 continue
             kind = classify(link.title, link.url, in_column=root is not None)
+            if not self.keep_link(link, kind):
+                continue
             if kind == "report":
                 self.crawler.stats.inc_value("nianbao/links/report")
                 yield self._document(link.url, self.parse_report, nb_listing=response.url,
-                                     nb_title=link.title, nb_text=link.text)
+                                     nb_title=link.title, nb_text=link.text, nb_root=root, nb_depth=depth)
                 continue
             if kind == "companion":
                 self.crawler.stats.inc_value("nianbao/links/companion")
                 continue
             follow = discover.follow(link, root=root)
-            if follow and (follow[0] != "hub" or depth < 2):
+            if follow and depth < MAX_DEPTH and (follow[0] != "hub" or depth < 2):
                 yield self._listing(link.url, root=follow[1], depth=depth + 1)
         for req in strategy.pages(response):
             if self._allowed(req.url):
-                yield self._listing(req, root=root, depth=depth, strategy=req.meta.get("nb_strategy")
-                                    or (name if name in ("hanweb", "gkmlpt") else None))
+                yield self._listing(req, root=root, depth=depth, strategy=req.meta.get("nb_strategy"))
         for url in paging.iframe_shell(response):
             yield self._listing(url, root=root, depth=depth)
+
+    def _is_listing(self, response) -> bool:
+        """A page fetched as a report that is a listing: a year or group folder titled like a report."""
+        if not isinstance(response, TextResponse) or response.selector.type != "html":
+            return False
+        root = response.selector.root
+        own = cjk_count(_BODY_TEXT(root)) - cjk_count("".join(_NOT_OWN_TEXT(root)))
+        if own >= LISTING_MAX_CHARS:
+            return False
+        reports = {link.url for link in anchors(response.selector, response.url, response.urljoin)
+                   if link.url != response.url and not _ATTACH_EXT.search(urlsplit(link.url).path)
+                   and classify(link.title, link.url, in_column=True) == "report"}
+        return is_listing_page(len(reports), own, paged=strategies.sniff(response) != "paging",
+                               column_title=is_column_title(response.meta.get("nb_title")))
 
     # ---- documents -----------------------------------------------------------------------------
 
     def _item(self, response, kind, **fields):
         headers = {h: response.headers.get(h).decode("latin-1") for h in _HEADERS if response.headers.get(h)}
         meta = response.meta
-        return DocumentItem(
+        return self.process_item(DocumentItem(
             url=self._linked_url(response), final_url=response.url, site=self.site_id,
             site_region=self.site["region"], kind=kind, listing_url=meta.get("nb_listing"),
             listing_title=meta.get("nb_title"), link_text=meta.get("nb_text"), status=response.status,
             headers=headers, filename=safe_filename(response.headers.get("Content-Disposition"), response.url),
-            fetched_at=now(), **fields)
+            fetched_at=now(), **fields))
 
     @staticmethod
     def _linked_url(response) -> str:
@@ -151,11 +182,22 @@ class ReportsSpider(scrapy.Spider):
         return (response.meta.get("redirect_urls") or [response.url])[0]
 
     def _error(self, url, error, status=None, referer=None):
-        self.crawler.stats.inc_value("nianbao/errors")
-        return CrawlErrorItem(site=self.site_id, url=url, status=status, error=error, referer=referer,
-                              fetched_at=now())
+        stats = self.crawler.stats
+        stats.inc_value("nianbao/errors")
+        kind = error_kind(error, status)
+        stats.inc_value(f"nianbao/error_kind/{kind}")
+        if stats.get_value(f"nianbao/first_error/{kind}") is None:  # the reason a site's health names
+            stats.set_value(f"nianbao/first_error/{kind}", f"{error} ({url})")
+        return self.process_item(CrawlErrorItem(site=self.site_id, url=url, status=status, error=error,
+                                                referer=referer, fetched_at=now()))
+
+    def _notices(self, response):
+        """Error items for what a downloader middleware bounded on the way (meta["nb_notices"])."""
+        for reason in response.meta.pop("nb_notices", ()):
+            yield self._error(response.url, reason, response.status, response.meta.get("nb_listing"))
 
     def parse_report(self, response):
+        yield from self._notices(response)
         if response.status == 304:
             yield self._item(response, "page", body=None, media_type=None)
             return
@@ -167,6 +209,15 @@ class ReportsSpider(scrapy.Spider):
         if reason or media not in ("text/html", "application/xhtml+xml", None):
             yield self._error(self._linked_url(response), reason or f"not a report page: {media}", response.status,
                               response.meta.get("nb_listing"))
+            return
+        response = fix_encoding(response)
+        if self._is_listing(response):  # never stored as a report: walked as the listing it is
+            self.crawler.stats.inc_value("nianbao/links/listing_titled_as_report")
+            depth = response.meta.get("nb_depth", 0) + 1
+            if depth <= MAX_DEPTH:
+                root = response.meta.get("nb_root") or discover.column_root(response.url)
+                yield from self.parse_listing(response.replace(
+                    request=response.request.replace(meta={**response.meta, "nb_root": root, "nb_depth": depth})))
             return
         yield self._item(response, "page", body=response.body, media_type=media or "text/html")
         self.crawler.stats.inc_value("nianbao/documents/page")
@@ -180,6 +231,7 @@ class ReportsSpider(scrapy.Spider):
                                      nb_parent=response.url)
 
     def parse_attachment(self, response):
+        yield from self._notices(response)
         meta = response.meta
         if response.status == 304:
             yield self._item(response, "attachment", parent_url=meta.get("nb_parent"), body=None, media_type=None)
@@ -196,7 +248,11 @@ class ReportsSpider(scrapy.Spider):
     # ---- errors --------------------------------------------------------------------------------
 
     def on_error(self, failure):
+        if failure.check(NotFetched):  # left for a later run on purpose: not an error
+            return
         request = failure.request
+        for reason in request.meta.pop("nb_notices", ()):
+            yield self._error(request.url, reason, None, request.meta.get("nb_listing"))
         status = None
         if failure.check(HttpError):
             status = failure.value.response.status
@@ -207,15 +263,18 @@ class ReportsSpider(scrapy.Spider):
                 error = reason
         elif failure.check(IgnoreRequest):
             error = f"ignored: {failure.value}"
+        elif failure.check(StopDownload):
+            error = request.meta.get("nb_stop_reason") or "download stopped"
         else:
             error = f"{type(failure.value).__name__}: {failure.value}"
         error = " ".join(str(error).split())[:300]
-        yield self._error((request.meta.get("redirect_urls") or [request.url])[0], error, status, request.meta.get("nb_parent") or request.meta.get("nb_listing"))
+        yield self._error((request.meta.get("redirect_urls") or [request.url])[0], error, status,
+                          request.meta.get("nb_parent") or request.meta.get("nb_listing"))
 
 
 def attachment_links(response) -> list[Link]:
     """Document links on a report page: <a>, onclick, iframe/embed/object, and PDF-viewer ?file=."""
-    found = {}
+    found: dict[str, Link] = {}
     for link in anchors(response.selector, response.url, response.urljoin):
         path = urlsplit(link.url).path
         if _ATTACH_EXT.search(path) or (_ATTACH_HINT.search(link.url) and
@@ -232,17 +291,3 @@ def attachment_links(response) -> list[Link]:
             found[real] = found.pop(url)._replace(url=real)
     return list(found.values())
 
-
-def _load_validators(db_url, site_id) -> dict:
-    """Stored ETag/Last-Modified per URL, for conditional GETs (empty without the storage layer)."""
-    if not db_url:
-        return {}
-    try:
-        from pipelines.validators import load_validators
-    except ImportError:
-        return {}
-    try:
-        return load_validators(db_url, site_id)
-    except Exception as e:  # no dataset yet, or unreachable: crawl everything unconditionally
-        logging.getLogger(__name__).warning("no stored validators for %s: %s", site_id, str(e).splitlines()[0] if str(e) else e)
-        return {}

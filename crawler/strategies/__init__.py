@@ -7,10 +7,11 @@ Each strategy module offers:
 """
 from __future__ import annotations
 
-from . import gkmlpt, hanweb, paging, trs
+from . import epoint, gkmlpt, hanweb, jpaas, paging, trs, trsapi, truecms, xxgk
 
 # Order matters: the most specific fingerprint first; paging is the generic fallback.
-STRATEGIES = {"gkmlpt": gkmlpt, "hanweb": hanweb, "trs": trs, "paging": paging}
+STRATEGIES = {"gkmlpt": gkmlpt, "jpaas": jpaas, "hanweb": hanweb, "xxgk": xxgk, "truecms": truecms,
+              "epoint": epoint, "trsapi": trsapi, "trs": trs, "paging": paging}
 
 
 def sniff(response) -> str:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 
 from crawler.classify import norm
+
 from .links import Link
 
 _REPORT_CATEGORY = re.compile(r"年报|年度报告")
@@ -22,7 +23,7 @@ _CAT = re.compile(r"""\b(?:cat|catid|cat_id|category|column|columnid)['"]?\s*[:=
 
 def _json(response):
     body = response.body.lstrip()
-    if not body[:1] in (b"{", b"["):
+    if body[:1] not in (b"{", b"["):
         return None
     try:
         return json.loads(body.decode(response.encoding if hasattr(response, "encoding") else "utf-8"))
@@ -71,8 +72,8 @@ def pages(response) -> list[scrapy.Request]:
         if not apis and sid:
             # the category tree names each catalogue: take the 年报 ones, else an explicit category id
             cats = [c for c, name in _TREE_NODE.findall(text) if _REPORT_CATEGORY.search(norm(name))]
-            if not cats and _CAT.search(text):
-                cats = [_CAT.search(text).group(1)]
+            if not cats and (cat := _CAT.search(text)):
+                cats = [cat.group(1)]
             root = response.url.split("/gkmlpt/", 1)[0] if "/gkmlpt/" in response.url else response.urljoin("/")
             apis = [f"{root.rstrip('/')}/gkmlpt/api/all/{cat}?sid={sid.group(1)}" for cat in cats]
         return [scrapy.Request(_with_page(u, 1) if "page=" not in u else u, meta={"nb_strategy": "gkmlpt"})

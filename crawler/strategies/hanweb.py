@@ -68,14 +68,15 @@ def _config(response) -> dict:
             "total": total, "next": inline + 1}
 
 
-def group_requests(cfg: dict, start: int, total: int | None) -> list[scrapy.FormRequest]:
+def group_requests(cfg: dict, start: int, total: int | None) -> list[scrapy.Request]:
     """POSTs for the record groups from `start` on: all of them when the total is known, else one."""
-    out = []
+    out: list[scrapy.Request] = []
     step, s = cfg["step"], start
     while total is None or s <= total:
         e = s + step - 1
         url = f"{cfg['proxy']}?startrecord={s}&endrecord={e}&perpage={cfg['perpage']}"
-        out.append(scrapy.FormRequest(url, formdata=cfg["form"], meta={"nb_hanweb": {**cfg, "next": e + 1}}))
+        out.append(scrapy.FormRequest(url, formdata=cfg["form"],
+                                      meta={"nb_hanweb": {**cfg, "next": e + 1}, "nb_strategy": "hanweb"}))
         if total is None:
             break
         s = e + 1

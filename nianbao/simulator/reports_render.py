@@ -9,9 +9,9 @@ import re
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from nianbao.simulator.reports_forms import (
-    Grid, appendix_grid, proactive_grid, requests_grid, review_grid)
+from nianbao.simulator.reports_forms import Grid, appendix_grid, proactive_grid, requests_grid, review_grid
 
 SECTION_HEADINGS = {
     "overview": "一、总体情况", "proactive": "二、主动公开政府信息情况",
@@ -40,7 +40,9 @@ LOSSY_LAYOUTS = frozenset({("html", "tab"), ("html", "lines"), ("html", "pipe")}
 
 def _labeler(sample):
     """Prints a form label in this report's style, wrapping it when `label_wrap` is on."""
-    style, wrap = sample.style, "label_wrap" in sample.perturb
+    style, wrap = sample.style, bool({"label_wrap", "vertical_header", "split_header"} & sample.perturb)
+    vertical = "vertical_header" in sample.perturb
+    split = "split_header" in sample.perturb
     rng = random.Random(style["wrap_seed"])
     sep = style["numbering"][1:]
 
@@ -50,7 +52,11 @@ def _labeler(sample):
         text = re.sub(r"^(\d)\.", lambda m: m.group(1) + sep, text)
         if not wrap or kind == "caption" or text == "信息内容":
             return text
-        if text == "三、本年度办理结果" and rng.random() < 0.6:
+        if split and kind == "header":
+            return _split_header(text, rng)
+        if "label_wrap" not in sample.perturb:
+            return "\n".join(text) if vertical and text == "三、本年度办理结果" else text
+        if text == "三、本年度办理结果" and (vertical or rng.random() < 0.6):
             return "\n".join(text)                      # a vertical header, one character a line
         if kind == "header" and len(text) == 4 and rng.random() < 0.4:
             return rng.choice(["\n".join(text), text[:2] + "\n" + text[2:]])
@@ -62,13 +68,31 @@ def _labeler(sample):
     return label
 
 
-def _blocks(sample) -> list[tuple[str, object]]:
+def _split_header(text: str, rng: random.Random) -> str:
+    """A column header as real pages split it, after its 本年新/上一年/对外公开 prefix (本年新 over
+    制作数量); 本年增/减 also printed with a backslash for its slash."""
+    if text == "本年增/减":
+        return rng.choice(["本年增\\减", "本年增\n/减", "本年\n增/减", "本年增\\\n减"])
+    m = re.match(r"本年新|上一年|对外公开|本年", text)
+    if m and len(text) - m.end() >= 2:
+        return text[:m.end()] + "\n" + text[m.end():]
+    return text
+
+
+def _blocks(sample) -> list[tuple[str, Any]]:
     """[(kind, payload)]: title, para, heading, table (a Grid) and footer (a page-footer line)."""
     label = _labeler(sample)
     paragraphs = sample.style["paragraphs"]
-    blocks: list[tuple[str, object]] = []
+    blocks: list[tuple[str, Any]] = []
+    chrome = "page_chrome" in sample.perturb
+    if chrome:      # a stale site clock, a breadcrumb glued to the title, a next-year date line
+        blocks.append(("para", "2019年12月3日星期二"))
     if "no_title" not in sample.perturb:
-        blocks.append(("title", sample.title))
+        blocks.append(("title", ("首页/政务公开/政府信息公开年报/正文" if chrome else "") + sample.title))
+    if chrome:
+        blocks.append(("para", f"发布日期：{sample.published.isoformat()} 来源：{sample.agency}"))
+        blocks.append(("para", ("根据《国务院办公厅政府信息与政务公开办公室关于印发〈中华人民共和国政府信息"
+                                "公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求编制本报告。")))
     blocks.append(("para", sample.style["preamble"]))
     if sample.template == "free":
         for key, heading in sample.style["outline"]:
@@ -81,7 +105,12 @@ def _blocks(sample) -> list[tuple[str, object]]:
     blocks.append(("heading", SECTION_HEADINGS["overview"]))
     blocks += [("para", p) for p in paragraphs["overview"]]
     blocks.append(("heading", SECTION_HEADINGS["proactive"]))
-    blocks.append(("table", proactive_grid(sample.template, sample.raw, label)))
+    grid = proactive_grid(sample.template, sample.raw, label)
+    if "caption_variant" in sample.perturb:
+        for span in grid.spans:
+            if span.kind == "caption":
+                span.text = span.text.replace("第二十条第", "第二十条", 1)
+    blocks.append(("table", grid))
     blocks.append(("heading", SECTION_HEADINGS["requests"]))
     grid = requests_grid(sample.raw, label, sample.template == "2021"
                          and "single_other" not in sample.perturb, "subtotal_col" in sample.perturb)
@@ -109,10 +138,17 @@ def _refuse_lossy(sample, medium: str, layout: str) -> None:
 # Flattened text: the styles of seeds 000 (pipe), 001/002 (tab) and 004 (one cell per line).
 # ---------------------------------------------------------------------------------------------
 
-def _pipe_lines(grid: Grid) -> list[str]:
+def _pipe_lines(grid: Grid, glued=()) -> list[str]:
+    """Seed 000's pipe rows; a row of `glued` ((table, row) keys) prints its numbers glued to
+    its label, as text flattened from HTML does."""
     out = []
     for r in range(grid.nrows):
         spans = grid.row_spans(r)
+        values = [s for s in spans if s.kind == "value"]
+        if values and values[0].key and values[0].key[:2] in glued:
+            labels = [s.text.replace("\n", "") for s in spans if s.kind != "value"]
+            out.append(" | ".join(labels[:-1] + [labels[-1] + "".join(s.text for s in values)]) + " |")
+            continue
         line = "".join(s.text.replace("\n", " ") + " | " for s in spans)
         out.append((line + "|" * (grid.width - len(spans))).rstrip())
     return out
@@ -164,8 +200,11 @@ def render_text(sample, *, layout: str = "tab") -> str:
     _refuse_lossy(sample, "text", layout)
     gap = [] if layout == "lines" else [""]
     out: list[str] = []
+    glued = {tuple(k) for k in sample.style.get("glued", ())} if "glued_cells" in sample.perturb else set()
     for kind, payload in _blocks(sample):
-        if kind == "table":
+        if kind == "table" and layout == "pipe":
+            out += _pipe_lines(payload, glued)
+        elif kind == "table":
             out += _TABLE_LINES[layout](payload)
         elif kind == "footer":
             out += ["", payload, ""]
@@ -431,4 +470,110 @@ def render_scan(pdf: bytes, dpi: int = 150) -> bytes:
         document.close()
     buf = io.BytesIO()
     pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# A WPS-style PDF: text placed by position, tables with no ruling lines (reportlab).
+# ---------------------------------------------------------------------------------------------
+
+_WPS_FONT, _PAGE_W, _PAGE_H, _MARGIN = "STSong-Light", 595.3, 841.9, 62.4
+_CELL_SIZE, _CELL_LEAD, _BODY_SIZE, _BODY_LEAD = 9.0, 12.0, 12.0, 20.0
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    """Lines of `text` (its own breaks kept) no wider than `width`, cut between characters."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    out = []
+    for piece in text.split("\n"):
+        line = ""
+        for ch in piece:
+            if line and stringWidth(line + ch, _WPS_FONT, size) > width:
+                out.append(line)
+                line = ""
+            line += ch
+        out.append(line)
+    return out
+
+
+def _table_rows(grid: Grid, widths: list[float]) -> tuple[list[int], dict]:
+    """Row heights in lines of the document grid, and each span's wrapped lines, for a
+    borderless table whose every line sits on the grid (WPS snaps text to it)."""
+    lines = {id(s): _wrap(s.text, sum(widths[s.col:s.col + s.colspan]) - 4, _CELL_SIZE)
+             for s in grid.spans}
+    heights = [1] * grid.nrows
+    for s in sorted(grid.spans, key=lambda s: s.rowspan):
+        need = len(lines[id(s)]) - sum(heights[s.row:s.row + s.rowspan])
+        for k in range(max(need, 0)):
+            heights[s.row + k % s.rowspan] += 1
+    return heights, lines
+
+
+def render_wps_pdf(sample) -> bytes:
+    """The report as WPS writes a PDF of the form: every character placed by position, tables
+    drawn with no ruling lines, cell text centred in its merged cell (a tall label's characters
+    falling on the baselines of the labels beside it). Uses reportlab's built-in STSong font."""
+    from reportlab.pdfbase import pdfmetrics  # optional: only this renderer
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+    pdfmetrics.registerFont(UnicodeCIDFont(_WPS_FONT))
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=(_PAGE_W, _PAGE_H))
+    pdf.setTitle(sample.title if "no_title" not in sample.perturb else "")
+    measure = _PAGE_W - 2 * _MARGIN
+    y = _MARGIN                                             # from the top, growing downwards
+
+    def room(height: float) -> None:
+        nonlocal y
+        if y + height > _PAGE_H - _MARGIN:
+            pdf.showPage()
+            y = _MARGIN
+
+    def text_at(x: float, top: float, s: str, size: float) -> None:
+        pdf.setFont(_WPS_FONT, size)
+        pdf.drawString(x, _PAGE_H - top - size * 0.88, s)
+
+    for kind, payload in _blocks(sample):
+        if kind == "table":
+            widths = [w * 28.3465 for w in _WIDTHS_CM[payload.name + ("+subtotal" if payload.width == 11
+                                                                     else "")]]
+            left = (_PAGE_W - sum(widths)) / 2
+            xs = [left + sum(widths[:i]) for i in range(len(widths) + 1)]
+            heights, lines = _table_rows(payload, widths)
+            ys = [0.0]
+            for h in heights:
+                ys.append(ys[-1] + h * _CELL_LEAD)
+            ends = [max(s.row + s.rowspan for s in payload.spans if s.row <= r) for r in range(payload.nrows)]
+            r = 0
+            while r < payload.nrows:    # keep together rows a merged cell joins, and headers with a row
+                end = r + 1
+                while max(ends[:end]) > end or (end < payload.nrows and not payload.has_values(end - 1)):
+                    end = max(max(ends[:end]), end + (not payload.has_values(end - 1)))
+                room(ys[end] - ys[r])
+                for s in payload.spans:
+                    if r <= s.row < end:
+                        top = y + ys[s.row] - ys[r]
+                        tall = ys[s.row + s.rowspan] - ys[s.row]
+                        body = lines[id(s)]
+                        slots = round(tall / _CELL_LEAD)
+                        first = top + (slots - len(body)) // 2 * _CELL_LEAD + (_CELL_LEAD - _CELL_SIZE) / 2
+                        for k, line in enumerate(body):
+                            w = pdfmetrics.stringWidth(line, _WPS_FONT, _CELL_SIZE)
+                            cx = (xs[s.col] + xs[s.col + s.colspan]) / 2
+                            text_at(cx - w / 2, first + k * _CELL_LEAD, line, _CELL_SIZE)
+                y += ys[end] - ys[r]
+                r = end
+            y += _BODY_LEAD / 2
+            continue
+        size = 18.0 if kind == "title" else _BODY_SIZE
+        indent = 2 * size if kind == "para" else 0.0
+        for k, line in enumerate(_wrap(payload, measure - indent, size) if kind != "title"
+                                 else _wrap(payload, measure, size)):
+            room(_BODY_LEAD)
+            w = pdfmetrics.stringWidth(line, _WPS_FONT, size)
+            x = (_PAGE_W - w) / 2 if kind in ("title", "footer") else _MARGIN + (indent if k == 0 else 0)
+            text_at(x, y, line, size)
+            y += _BODY_LEAD * (1.5 if kind == "title" else 1)
+    pdf.showPage()
+    pdf.save()
     return buf.getvalue()

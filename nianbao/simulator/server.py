@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import errno
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -42,6 +42,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "SimGov/1.0"
     timeout = 15  # an idle keep-alive connection is dropped after this many seconds
+    server: SiteServer
 
     def _serve(self) -> None:
         split = urlsplit(self.path)
@@ -57,7 +58,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         try:
             resp = self.server.handle(req)
-        except Exception as e:  # a simulator bug must show up as a 500, not kill the connection silently
+        except Exception as e:  # noqa: BLE001 — a simulator bug must show up as a 500, not kill the connection
             resp = Response(500, f"simulator error: {type(e).__name__}: {e}".encode(), "text/plain; charset=utf-8")
         self.server.record(self.command, self.path, resp.status)
         chunks = [resp.body] if isinstance(resp.body, bytes) else resp.body
@@ -90,7 +91,8 @@ class SiteServer(ThreadingHTTPServer):
     allow_reuse_address = False
     request_queue_size = 128  # bursts of concurrent connections must not wait on SYN retransmits
 
-    def __init__(self, addr, handle: Handler, log: list, lock: threading.Lock):
+    def __init__(self, addr: tuple[str, int], handle: Handler, log: list, lock: threading.Lock):
+        self.ip = addr[0]
         self.handle = handle
         self._log = log
         self._lock = lock
@@ -98,7 +100,7 @@ class SiteServer(ThreadingHTTPServer):
 
     def record(self, method: str, target: str, status: int) -> None:
         with self._lock:
-            self._log.append((self.server_address[0], method, target, status))
+            self._log.append((self.ip, method, target, status))
 
 
 def start_servers(hosts: dict[str, Handler], log: list, lock: threading.Lock,
@@ -121,7 +123,7 @@ def start_servers(hosts: dict[str, Handler], log: list, lock: threading.Lock,
             raise
         for s in servers:
             threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2},
-                             name=f"sim-{s.server_address[0]}", daemon=True).start()
+                             name=f"sim-{s.ip}", daemon=True).start()
         return port, servers
     raise OSError(errno.EADDRINUSE, f"no common free port for {len(ips)} loopback hosts")
 

@@ -6,9 +6,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-                        Numeric, String, Text, UniqueConstraint, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -23,6 +39,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:
+        # every model here maps one Table; SQLAlchemy types __table__ as any FromClause (a join, a subquery)
+        __table__: ClassVar[Table]
 
 
 class Number(TypeDecorator):
@@ -190,7 +209,12 @@ class SiteRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     duration_s: Mapped[float | None] = mapped_column(Float)
     finish_reason: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20))               # running | ok | failing
+    # the site's health (pipelines.runstats.site_health): ok | changed | blocked | degraded | failing, or
+    # running | interrupted | failed (the coordinator's word on a site that did not end by itself)
+    status: Mapped[str] = mapped_column(String(20))
+    health_since: Mapped[datetime | None] = mapped_column(DateTime)  # start of the first run in this state
+    health_reason: Mapped[str | None] = mapped_column(Text)       # why, in one line (None when ok)
+    counts: Mapped[dict | None] = mapped_column(JSON)             # crawler.engine.summary() of the site's stats
 
     __table_args__ = (UniqueConstraint("run_id", "site"),)
 
@@ -207,3 +231,56 @@ class FetchError(Base):
     error: Mapped[str] = mapped_column(Text)
     referer: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DatasetMeta(Base):
+    """Facts about the dataset itself, by key: raw_dir (where its raw files are)."""
+
+    __tablename__ = "dataset_meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class ReparseRun(Base):
+    """One applied `nianbao reparse`: which parser versions produced the figures before and after."""
+
+    __tablename__ = "reparse_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    parser_before: Mapped[dict] = mapped_column(JSON, default=dict)   # {version: sources read by it}
+    parser_after: Mapped[str] = mapped_column(String(40))
+    sources: Mapped[int] = mapped_column(Integer, default=0)          # re-parsed
+    unreadable: Mapped[int] = mapped_column(Integer, default=0)       # raw file unreadable: left as it was
+    parse_errors: Mapped[int] = mapped_column(Integer, default=0)
+    reports_before: Mapped[int] = mapped_column(Integer, default=0)
+    reports_after: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+    split: Mapped[int] = mapped_column(Integer, default=0)
+    cells_changed: Mapped[int] = mapped_column(Integer, default=0)
+    checks_flipped: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)         # the diff's lists (cut at a limit)
+
+
+class UrlState(Base):
+    """What one URL of a site answered when last fetched, for incremental nights (pipelines.validators)."""
+
+    __tablename__ = "url_states"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(64))                  # Scrapy's request fingerprint
+    url: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20))                 # listing | document
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))        # of the last full body
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)  # last answer (200 or 304)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime)  # last answer with new bytes
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)   # last failure, kept until a success
+    error: Mapped[str | None] = mapped_column(Text)                # why it failed (None once fetched)
+    failures: Mapped[int] = mapped_column(Integer, default=0)      # failures in a row
+    links: Mapped[list | None] = mapped_column(JSON)               # requests it led to, when last parsed
+
+    __table_args__ = (UniqueConstraint("site", "key"),)

@@ -2,7 +2,8 @@
 import io
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.encoding import fix_encoding
 from crawler.files import challenge_reason, safe_filename, safe_join, sniff_media

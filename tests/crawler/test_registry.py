@@ -80,7 +80,7 @@ def test_shipped_codes_agree_with_cpca_where_it_knows_the_place():
              for s in sites]
     df = cpca.transform(names)
     checked = 0
-    for s, (_, row) in zip(sites, df.iterrows()):
+    for s, (_, row) in zip(sites, df.iterrows(), strict=True):
         deepest = s["region"]["county"] or s["region"]["city"]
         if deepest and deepest not in (row["区"], row["市"]):
             continue  # renamed or new since cpca's data (e.g. 梁平县 became 梁平区)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from crawler.run import crawl
+from tests import services
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTING = ('<html><head><meta charset="utf-8"></head><body><ul><li><a href="/zfxxgknb/202301/t20230113_1.html" '
@@ -46,7 +47,7 @@ def self_signed(tmp_path):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
@@ -84,7 +85,7 @@ def run_site(tmp_path, entry):
     summary = crawl([entry], db_url="sqlite://", data_dir=tmp_path, settings={
         "ITEM_PIPELINES": {"tests.crawler.collect.CollectPipeline": 100}, "EXTENSIONS": {},
         "NIANBAO_TEST_ITEMS": str(items), "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "RETRY_TIMES": 0})
-    rows = [json.loads(l) for l in items.read_text().splitlines()] if items.exists() else []
+    rows = [json.loads(line) for line in items.read_text().splitlines()] if items.exists() else []
     return summary["sites"][entry["id"]], rows
 
 
@@ -126,7 +127,7 @@ def test_scrapy_crawl_command_from_the_repo_root(portal, tmp_path):
          "-s", "AUTOTHROTTLE_ENABLED=0"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr[-2000:]
-    rows = [json.loads(l) for l in out.read_text().splitlines()]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["kind"] for r in rows] == ["page"]
 
 
@@ -140,14 +141,16 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert f"{bad}:x:" in capsys.readouterr().err
 
 
-def test_distributed_mode_keeps_the_queue_in_redis(portal, tmp_path, monkeypatch):
-    """With NIANBAO_REDIS_URL set, the scheduler and dupefilter of scrapy-redis are used (local Redis)."""
+def test_a_one_machine_crawl_does_not_use_redis_even_with_the_workers_variable_set(portal, tmp_path, monkeypatch):
+    """NIANBAO_REDIS_URL is for `nianbao worker` (tests/test_distributed.py); `crawl` without --redis
+    keeps its queue in memory."""
     import redis
 
-    redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    url = f"{services.redis_server()}/15"
+    redis.Redis.from_url(url).ping()
     server, base = portal
-    monkeypatch.setenv("NIANBAO_REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("NIANBAO_REDIS_URL", url)
     result, rows = run_site(tmp_path, site(base, robots_obey=False))
     stats = json.loads(Path(result["log"]).with_name("t-hengyang.stats.json").read_text())
     assert result["pages"] == 1
-    assert stats.get("scheduler/enqueued/redis", 0) >= 2
+    assert stats.get("scheduler/enqueued/redis", 0) == 0 and stats.get("scheduler/enqueued", 0) >= 2

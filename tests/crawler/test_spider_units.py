@@ -1,4 +1,7 @@
-"""The spider's own decisions on literal responses: conditional GETs, attachment links, 304 answers."""
+"""The spider's own decisions on literal responses: attachment links, 304 answers.
+
+Conditional GETs are tested in tests/test_nightly_units.py.
+"""
 import pytest
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
@@ -10,15 +13,6 @@ SITE = {"id": "t-site", "name": "衡阳市人民政府",
         "region": {"province": "湖南省", "city": "衡阳市", "county": None, "code": "430400"},
         "start_urls": ["http://a.gov.cn/zfxxgknb/"], "allowed_domains": ["a.gov.cn"]}
 PAGE = "http://a.gov.cn/zfxxgknb/202301/t20230113_1.html"
-
-
-def test_stored_validators_make_conditional_requests():
-    spider = ReportsSpider(site=dict(SITE))
-    spider.validators = {PAGE: {"etag": '"abc"', "last_modified": "Mon, 01 Jan 2024 00:00:00 GMT"}}
-    req = spider._document(PAGE, spider.parse_report)
-    assert req.headers[b"If-None-Match"] == b'"abc"' and req.headers[b"If-Modified-Since"]
-    assert req.meta["handle_httpstatus_list"] == [304]
-    assert b"If-None-Match" not in spider._document(PAGE + "?x", spider.parse_report).headers
 
 
 def test_a_304_yields_an_item_without_body():
@@ -38,7 +32,7 @@ def test_attachment_links_of_every_shape():
     <embed src="/files/t.wps">
     <a href="/download/app.html">下载客户端</a><a href="/news/1.html">新闻</a></div></body></html>"""
     resp = HtmlResponse(PAGE, body=body.encode(), encoding="utf-8")
-    urls = [l.url for l in attachment_links(resp)]
+    urls = [link.url for link in attachment_links(resp)]
     assert urls == ["http://a.gov.cn/zfxxgknb/202301/P020230113.pdf",
                     "http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=abc.pdf",
                     "http://a.gov.cn/files/W0202301.docx", "http://a.gov.cn/files/t.wps",

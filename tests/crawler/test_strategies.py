@@ -37,10 +37,14 @@ def test_trs_single_page_has_no_more_pages():
 
 
 HANWEB = """<html><body><div id="341234"><script type="text/xml"><datastore>
-<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=70623&unitid=341234"></a>]]></nextgroup>
+<nextgroup>
+<![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=1&path=/&columnid=70623&unitid=341234"></a>]]>
+</nextgroup>
 <recordset>
-<record><![CDATA[<li><a href="/art/2023/1/11/art_70623_1.html" title="文登区司法局2022年政府信息公开工作年度报告">文登区…</a><span>2023-01-11</span></li>]]></record>
-<record><![CDATA[<li><a href="/art/2022/1/10/art_70623_2.html" title="图解:文登区2021年政府信息公开工作年度报告">图解</a></li>]]></record>
+<record><![CDATA[<li><a href="/art/2023/1/11/art_70623_1.html"
+title="文登区司法局2022年政府信息公开工作年度报告">文登区…</a><span>2023-01-11</span></li>]]></record>
+<record><![CDATA[<li><a href="/art/2022/1/10/art_70623_2.html"
+title="图解:文登区2021年政府信息公开工作年度报告">图解</a></li>]]></record>
 </recordset></datastore></script></div>
 <script>var param_341234 = {col:1, appid:1, webid:1, path:'/', columnid:70623, sourceContentType:1,
 unitid:'341234', webname:'威海市文登区人民政府', permissiontype:0};
@@ -51,7 +55,7 @@ jpage.create({dataStore:'341234', totalRecord:7, perpage:2, proxyUrl:'/module/we
 def test_hanweb_reads_inline_cdata_records():
     page = html("http://w.gov.cn/col/col70623/index.html", HANWEB)
     assert strategies.sniff(page) == "hanweb"
-    urls = [l.url for l in hanweb.links(page)]
+    urls = [link.url for link in hanweb.links(page)]
     assert urls[:2] == ["http://w.gov.cn/art/2023/1/11/art_70623_1.html", "http://w.gov.cn/art/2022/1/10/art_70623_2.html"]
 
 
@@ -63,7 +67,8 @@ def test_hanweb_posts_dataproxy_for_the_remaining_groups():
     assert ranges == [("3", "4"), ("5", "6"), ("7", "8")]
     assert urlsplit(reqs[0].url).path == "/module/web/jpage/dataproxy.jsp"
     form = parse_qs(reqs[0].body.decode())
-    assert form["columnid"] == ["70623"] and form["unitid"] == ["341234"] and form["webname"] == ["威海市文登区人民政府"]
+    assert form["columnid"] == ["70623"] and form["unitid"] == ["341234"]
+    assert form["webname"] == ["威海市文登区人民政府"]
 
 
 def test_hanweb_dataproxy_reply_records_and_unknown_total():
@@ -73,7 +78,7 @@ def test_hanweb_dataproxy_reply_records_and_unknown_total():
                  "'/art/2021/1/5/art_70623_3.html' title='x2020年政府信息公开工作年度报告'>x</a></li>]]></record>"
                  "</recordset></datastore>", "text/xml; charset=utf-8", meta=first.meta)
     assert strategies.sniff(reply) == "hanweb"
-    assert [l.url for l in hanweb.links(reply)] == ["http://w.gov.cn/art/2021/1/5/art_70623_3.html"]
+    assert [link.url for link in hanweb.links(reply)] == ["http://w.gov.cn/art/2021/1/5/art_70623_3.html"]
     more = hanweb.pages(reply)
     assert [parse_qs(urlsplit(r.url).query)["startrecord"][0] for r in more] == ["5", "7"]
 
@@ -112,7 +117,8 @@ def test_paging_decodes_a_base64_pager():
     import base64
     from urllib.parse import quote
     blob = base64.b64encode(quote('<a href="list_2.html">下一页</a>').encode()).decode()
-    page = html(COL + "list.html", f"<div id='pages'></div><script>p.innerHTML=decodeURIComponent(window.atob('{blob}'))</script>")
+    page = html(COL + "list.html",
+                f"<div id='pages'></div><script>p.innerHTML=decodeURIComponent(window.atob('{blob}'))</script>")
     assert paging.page_links(page) == [COL + "list_2.html"]
 
 

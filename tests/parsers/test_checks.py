@@ -1,4 +1,10 @@
 """Consistency checks: recorded with inputs, None when an input is missing, failures flagged not fixed."""
+import random
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from nianbao.simulator.reports import generate, render_text
 from parsers import parse
 from parsers.checks import body_checks, run_checks
 from parsers.model import Cell, Report
@@ -58,3 +64,34 @@ def test_body_text_check():
     assert check.ok is False and check.expected == 12 and check.actual == 317
     assert body_checks("未收到政府信息公开申请。", report) == []
 
+
+
+def test_body_text_check_only_where_the_sentence_states_new_requests():
+    report = _requests({("new_received", "total"): 20, ("carried_over", "total"): 3})
+    report.year = 2022
+    for other in ["2021年共收到政府信息公开申请35件。", "较上年收到政府信息公开申请35件减少15件。",
+                  "其中通过网上平台收到申请4件。", "全年共受理主动公开和依申请公开事项57件。",
+                  "共收到政府信息公开申请31件次。", "2020年至2022年累计收到政府信息公开申请60件。"]:
+        assert body_checks(other, report) == [], other
+    [check] = body_checks("共受理政府信息公开申请23件（含上年结转3件）。", report)   # new + carried
+    assert check.ok
+    [check] = body_checks("2021年共收到申请35件。2022年共收到政府信息公开申请21件。", report)
+    assert check.ok is False and check.expected == 21
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2 ** 32 - 1), template=st.sampled_from(["2021", "2019"]))
+def test_body_check_no_false_alarm_on_other_quantities(seed, template):
+    """Generated reports state other quantities in the same words (body_quantities): no alarm;
+    the true sentence changed to a wrong number is still flagged."""
+    sample = generate(random.Random(seed), template=template, perturb={"body_quantities"})
+    text = render_text(sample, layout="tab")
+    checks = [c for c in parse(text.encode()).checks if c.rule == "body_new_received"]
+    assert all(c.ok for c in checks), checks
+    new = sample.values[("requests", "new_received", "total")]
+    true = f"共收到政府信息公开申请{new}件，上年结转"
+    assume(true in text)
+    bad = new + sample.values[("requests", "carried_over", "total")] + 5   # neither new nor with carry-over
+    wrong = text.replace(true, f"共收到政府信息公开申请{bad}件，上年结转")
+    [check] = [c for c in parse(wrong.encode()).checks if c.rule == "body_new_received"]
+    assert check.ok is False and check.expected == bad and check.actual == new

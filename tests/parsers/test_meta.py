@@ -106,3 +106,92 @@ def test_every_unique_county_of_the_gazetteer_resolves():
             if meta.region_of(name) != want:
                 wrong.append((name, meta.region_of(name)))
     assert not wrong, wrong[:10]
+
+
+# --- real-page metadata classes (issue 9, class 4) -------------------------------------------------
+
+@pytest.mark.parametrize("text,url,agency", [
+    # breadcrumbs, alone or glued to the title
+    ("您当前所在位置:首页>乡镇\n灵寿县慈峪镇2020年政府信息公开工作年度报告\n一、总体情况\n我镇认真落实。", None,
+     "灵寿县慈峪镇人民政府"),
+    ("首页/政府信息公开/政府信息公开年报/正文武陟县教育局2021年政府信息公开工作年度报告\n一、总体情况\n我局。", None,
+     "武陟县教育局"),
+    ("首页/政务公开/政府信息公开年报/正文宝鸡市住房和城乡\n建设局2019年度政府信息公开工作年度报告\n一、总体情况", None,
+     "宝鸡市住房和城乡建设局"),            # glued to the breadcrumb and wrapped (a scan's line)
+    # a field label kept, a flipbook page prefix, a short form of the department
+    ("名称:下陆区财政局2021年政府信息公开工作年度报告\n一、总体情况", None, "下陆区财政局"),
+    ("Page9-威海市文登区住建局2022年政府信息公开工作年度报告\n一、总体情况", None, "威海市文登区住房和城乡建设局"),
+    ("葫芦岛市人社局2021年政府信息公开工作年度报告\n一、总体情况", None, "葫芦岛市人力资源和社会保障局"),
+    # a law's title is no agency; the department the body names is
+    ("一、总体情况\n我局根据《湖南省政府信息公开规定》，衡南县卫生健康局全面推进政务公开。", None, "衡南县卫生健康局"),
+    # a town or street without its 人民政府/办事处, completed with the county the page names
+    ("慈峪镇2020年政府信息公开工作年度报告\n根据灵寿县政府办公室要求，特向社会公布。\n一、总体情况", None,
+     "灵寿县慈峪镇人民政府"),
+    ("白纸坊街道2019年信息公开工作年度报告\n一、总体情况\n在西城区政务公开专栏公开信息。", None,
+     "北京市西城区人民政府白纸坊街道办事处"),
+    # the title named only in a sentence
+    (("根据万源市人民政府办公室《关于做好2019年报告工作的通知》，现将2019年庙子乡政府信息公开工作报告如下。\n"
+      "一、总体情况\n我乡公开信息。"), None, "万源市庙子乡人民政府"),
+    # publisher and subject: the office compiling the government's report, the office's own report
+    ("本报告在各市政府、省直有关部门政府信息公开年度报告基础上，由山西省人民政府办公厅编制。\n一、概述", None,
+     "山西省人民政府"),
+    ("银川市人民政府办公室2022年政府信息公开工作年度报告\n一、总体情况", None, "银川市人民政府办公室"),
+    # a defined short form, a fuller name in the page's fields
+    (("自治区北部湾办2022年政府信息公开工作年度报告\n本年度报告由广西壮族自治区北部湾经济区规划建设管理办公室"
+      "（以下简称自治区北部湾办）编制。\n一、总体情况"), None, "广西壮族自治区北部湾经济区规划建设管理办公室"),
+    ("2021年东湖高新区教育局政府信息公开工作年度报告\n来源: 武汉东湖新技术开发区教育局\n一、总体情况", None,
+     "武汉东湖新技术开发区教育局"),
+    ("- 发文机关:文昌市铺前镇 成文日期:2021-01-20\n铺前镇2020年政府信息公开工作年度报告\n一、总体情况", None,
+     "文昌市铺前镇人民政府"),
+    # only "我局" and a district department: its city from the host, and not without it
+    ("一、总体情况\n2022年，东风区司法局认真履行条例规定，我局通过东风区政府网站公开信息。",
+     "https://www.jmsdf.gov.cn/dfq/c100092/202301/c04_75158.shtml", "佳木斯市东风区司法局"),
+    ("一、总体情况\n2022年，东风区司法局认真履行条例规定，我局通过东风区政府网站公开信息。", None, "东风区司法局"),
+    # a town whose county only the host spells
+    ("一、总体情况\n2019年我乡高度重视。截至2019年12月31日，牛街乡人民政府公开信息3条。",
+     "http://www.dlweishan.gov.cn/wsrmzf/c106948/202002/54ed.shtml", "巍山彝族回族自治县牛街乡人民政府"),
+    # "我街" and only a notice's issuer named: no agency rather than the wrong one
+    ("一、概述\n2018年，我街按照天津市人民政府办公厅《关于做好2018年度报告工作的通知》要求编制。", None, None),
+    # traditional characters, pinyin notes, an autonomous prefecture's short form
+    ("賀蘭縣2022年政府信息公開工作年度報告\n一、總體情況\n我縣認真貫徹落實。", None, "贺兰县人民政府"),
+    ("標(biāo)題 西藏自治區(qū)人民政府 2023年政府信息公開工作年度報告\n一、總體情況", None, "西藏自治区人民政府"),
+    ("海南州人民政府2022年政府信息公开工作年度报告\n一、总体情况", None, "海南藏族自治州人民政府"),
+])
+def test_agency_from_real_page_shapes(text, url, agency):
+    assert parse(text.encode(), url=url).agency == agency
+
+
+@pytest.mark.parametrize("text,url,year", [
+    ("根据（国办公开办函〔2021〕30号）要求编制。本报告统计期限为2022年1月1日至12月31日。\n一、总体情况", None, 2022),
+    ("发布日期:2023-01-31\n一、总体情况\n2022年，我局公开信息。", None, 2022),
+    ("某县司法局2022 年政府信息公开工作年度报告\n一、总体情况\n2023年将继续努力。", None, 2022),
+    ("一、总体情况\n今年以来，我办公开信息。", "http://example.gov.cn/zwgk/202301/t20230130_6824143.shtml", 2022),
+])
+def test_year_traps(text, url, year):
+    assert parse(text.encode(), url=url).year == year
+
+
+@pytest.mark.parametrize("host,names", [
+    ("www.gskanglexian.gov.cn", {"康乐县"}),      # province initials, then the county in full
+    ("www.jmsdf.gov.cn", {"东风区"}),             # city initials, then the district's
+    ("www.zjxj.gov.cn", {"仙居县"}),
+    ("www.hunnan.gov.cn", {"浑南区"}),
+    ("www.wuchang.gov.cn", {"武昌区", "五常市"}),   # two places spell it: both, so neither is taken alone
+    ("www.example.com", set()),
+])
+def test_divisions_of_host(host, names):
+    from parsers.hosts import divisions_of_host
+    got = {meta.gazetteer().names[code] for code in divisions_of_host(f"https://{host}/a.html")}
+    assert got == names
+
+
+@pytest.mark.parametrize("read,name,noted", [
+    ("石家庄市井矿区教育局", "石家庄市井陉矿区教育局", True),     # a character lost (OCR)
+    ("许昌市鄂陵县人民政府", "许昌市鄢陵县人民政府", True),       # a character misread (鄢 → 鄂)
+    ("石家庄市井陉矿区教育局", "石家庄市井陉矿区教育局", False),
+    ("南京市鼓楼区人民政府", "南京市鼓楼区人民政府", False),
+    ("武汉东湖新技术开发区教育局", "武汉东湖新技术开发区教育局", False),   # not a division: left alone
+])
+def test_place_name_one_character_off_the_gazetteer(read, name, noted):
+    got, note = meta.corrected_division(read)
+    assert got == name and bool(note) == noted

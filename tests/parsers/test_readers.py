@@ -3,13 +3,14 @@ import io
 
 import pytest
 
+from nianbao.simulator.samples import expected
 from parsers.doc import convert_many, read_doc
 from parsers.docx import read_docx
 from parsers.html import read_html
 from parsers.model import Document, ParseError, TableBlock, TextBlock
 from parsers.pdf import read_pdf
 from parsers.sniff import DOC, DOCX, HTML, JPEG, PDF, PNG, TEXT, TIFF, sniff
-from tests.parsers.readers_samples import built, expected, loose, tables, texts
+from tests.parsers.readers_samples import built, loose, tables, texts
 
 KEYS = ["proactive", "requests", "review_litigation"]
 
@@ -59,7 +60,8 @@ def test_html_gbk_bytes_decode_whatever_meta_says(meta):
     page = (f"<html><head>{head}<title>年报</title></head><body><div id='zoom'><p>二、主动公开政府信息情况</p>"
             "<p>本年新收政府信息公开申请数量12件，依申请公开办理结果：予以公开8件。</p></div></body></html>")
     d = read_html(page.encode("gbk"))
-    assert texts(d) == ["二、主动公开政府信息情况", "本年新收政府信息公开申请数量12件，依申请公开办理结果：予以公开8件。"]
+    assert texts(d) == ["二、主动公开政府信息情况",
+                        "本年新收政府信息公开申请数量12件，依申请公开办理结果：予以公开8件。"]
 
 
 def test_html_utf8_bytes_with_gbk_meta():
@@ -72,8 +74,8 @@ def test_html_utf8_bytes_with_gbk_meta():
 def test_html_content_found_without_known_container():
     nav = "".join(f"<li><a href='/x{i}'>导航链接{i}</a></li>" for i in range(40))
     body = "".join(f"<p>第{i}段：本机关严格落实政府信息公开条例，持续推进政务公开。</p>" for i in range(8))
-    page = f"<html><body><ul class='menu'>{nav}</ul><div class='c'><h1>某局年报</h1>{body}</div>" \
-           f"<div class='foot'><a href='/'>网站地图</a></div></body></html>"
+    page = (f"<html><body><ul class='menu'>{nav}</ul><div class='c'><h1>某局年报</h1>{body}</div>"
+            f"<div class='foot'><a href='/'>网站地图</a></div></body></html>")
     d = read_html(page.encode("utf-8"))
     assert texts(d)[0] == "某局年报" and len(texts(d)) == 9
     assert d.title == "某局年报"
@@ -90,7 +92,8 @@ def test_html_tables_as_images_warn():
 
 def test_html_layout_table_is_walked_not_gridded():
     inner = "<table border=1><tr><td>规章</td><td>3</td></tr><tr><td>行政规范性文件</td><td>5</td></tr></table>"
-    page = f"<html><body><table><tr><td><p>年报正文第一段，文字足够长，用于识别正文区域。</p>{inner}</td></tr></table></body></html>"
+    page = (f"<html><body><table><tr><td><p>年报正文第一段，文字足够长，用于识别正文区域。</p>{inner}"
+            "</td></tr></table></body></html>")
     d = read_html(page.encode("utf-8"))
     assert tables(d) == [[["规章", "3"], ["行政规范性文件", "5"]]]
     assert texts(d) == ["年报正文第一段，文字足够长，用于识别正文区域。"]
@@ -143,7 +146,7 @@ def test_pdf_from_docx_grids(s):
     d = read_pdf(s["pdf"])
     assert d.pages >= 3 and not d.warnings
     got = _tables_by_section(d)
-    for heading, truth in zip(("二、", "三、", "四、"), official(s)):
+    for heading, truth in zip(("二、", "三、", "四、"), official(s), strict=True):
         assert loose(got[heading]) == loose(truth), heading
     # the vertical row header is printed one character per line, and keeps its line breaks
     header = next(r[0] for r in got["三、"] if r[0].startswith("三"))
@@ -279,7 +282,7 @@ def test_ocr_finds_a_table_of_one_line_below_much_text():
 def test_pdf_line_spaces_at_word_gaps_not_at_chinese_latin_autospace():
     """Word processors set a quarter-em gap between Chinese and a digit ("增1" in a 2019 change
     cell) without a space character: no space is added there, while a word gap still is one."""
-    from parsers.pdf import Item, join_line
+    from parsers.layout import Item, join_line
 
     def chars(text, x, gap, h=8.2):
         out = []
@@ -292,3 +295,42 @@ def test_pdf_line_spaces_at_word_gaps_not_at_chinese_latin_autospace():
     assert join_line(chars("2021", 0, 0.2) + chars("年", 17.5, 0)) == "2021年"
     assert join_line(chars("ab", 0, 0.2) + chars("cd", 12.0, 0.2)) == "ab cd"
     assert join_line(chars("增", 0, 0) + chars("1", 30.0, 0)) == "增  1"
+
+
+@pytest.mark.parametrize("pitch", [11.0, 12.0, 14.5])          # line spacing 1.1 to 1.45
+def test_pdf_vertical_row_header_is_not_read_into_the_labels_beside_it(pitch):
+    """WPS sets a merged row header one character per line down the left column; lines grouped by
+    height put each character into the label beside it ("理结2.其他法律…"). The stacked characters
+    are one line of their own, and the labels keep their text."""
+    from parsers.layout import Item, group_lines, join_line
+
+    items = [Item(10, 100 + i * pitch, 20, 110 + i * pitch, ch) for i, ch in enumerate("三、本年度办理结果")]
+    labels = [("（一）予以公开", 0), ("（二）部分公开（区分处理的，只计", 2), ("这一情形，不计其他情形）", 3),
+              ("2.其他法律行政法规禁止公开", 5)]
+    for text, line in labels:
+        items += [Item(40 + k * 10, 100 + line * pitch, 50 + k * 10, 110 + line * pitch, ch)
+                  for k, ch in enumerate(text)]
+    got = [join_line(ln) for ln in group_lines(items)]
+    assert got == ["三、本年度办理结果"] + [text for text, _ in labels[:2]] + [labels[2][0], labels[3][0]]
+    # digits stacked in a column of values are no header
+    column = [Item(100, 100 + i * pitch, 106, 110 + i * pitch, "0") for i in range(4)]
+    assert [join_line(ln) for ln in group_lines(column)] == ["0"] * 4
+
+
+def test_cells_one_per_paragraph_and_a_table_cut_after_its_header():
+    """HTML cells flattened into paragraphs (a blank line between cells) still form the table, with
+    split headers ("本年新\\n制作数量"); a table cut off after its header still tells its form."""
+    import parsers
+
+    cells = ["第二十条第(一)项", "信息内容", "本年新", "制作数量", "本年新", "公开数量", "对外公开总数量",
+             "规章", "0", "0", "0", "规范性文件", "64", "24", "24"]
+    report = parsers.parse(("二、主动公开政府信息情况\n\n" + "\n\n".join(cells) + "\n").encode())
+    got = {(c.row, c.col): c.value for c in report.cells}
+    assert report.template == "2019" and got[("normative_documents", "made")] == 64
+    assert got[("normative_documents", "total_published")] == 24
+    cut = "二、主动公开政府信息情况\n第二十条第(一)项 | |||\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n"
+    report = parsers.parse(cut.encode())
+    assert report.template == "2021" and report.cells == []
+    assert any("taken from table headers" in w for w in report.warnings)
+    # a field label that mentions a column's word is no header
+    assert parsers.parse("- 废止日期: 时 效 性:有效\n一、总体情况\n".encode()).template == "free"

@@ -7,7 +7,10 @@ Cheap layouts (HTML, text, DOCX) run under hypothesis. PDF (LibreOffice) and sca
 expensive: one batch per run, converted by one soffice process, from a seed drawn per run
 (printed in every failure; set NIANBAO_ROUNDTRIP_SEED to replay it).
 
-No layout here loses information. Combinations that would are not generated:
+Glued cells (glued_cells, pipe text) lose their separators: such a row may read as null where the
+checks cannot cut its digits, never as a wrong number.
+
+No other layout here loses information. Combinations that would are not generated:
 - blank cells (blank_zero) are printed only where their place survives (reports.LOSSY_LAYOUTS):
   not in one-cell-per-line HTML, where no row marks remain to show which cell is missing, nor in
   tab-flattened HTML, where the two tabs around a blank cell collapse into one space;
@@ -25,8 +28,21 @@ from hypothesis import strategies as st
 
 import parsers
 from nianbao.simulator.reports import (
-    LOSSY_LAYOUTS, PERTURBATIONS, TEMPLATES as ALL_TEMPLATES, expected_cells, expected_checks,
-    generate, render_docx, render_html_page, render_pdfs, render_scan, render_text)
+    LOSSY_LAYOUTS,
+    PERTURBATIONS,
+    expected_cells,
+    expected_checks,
+    generate,
+    render_docx,
+    render_html_page,
+    render_pdfs,
+    render_scan,
+    render_text,
+    render_wps_pdf,
+)
+from nianbao.simulator.reports import TEMPLATES as ALL_TEMPLATES
+from parsers import labels as L
+from parsers.values import is_value
 
 SEEDS = st.integers(0, 2 ** 32 - 1)
 TEMPLATES = st.sampled_from(ALL_TEMPLATES)
@@ -44,8 +60,9 @@ def _cells(report) -> dict:
     return {(c.table, c.row, c.col): (c.value, (c.raw or "").strip()) for c in report.cells}
 
 
-def assert_round_trip(sample, report, where: str) -> None:
-    """Same template, year, cells (value and raw) and check outcomes as the generated report."""
+def assert_round_trip(sample, report, where: str, glued=()) -> None:
+    """Same template, year, cells (value and raw) and check outcomes as the generated report.
+    A row of `glued` (its numbers printed glued to its label) may read as null, never wrong."""
     context = (f"{where}: template {sample.template}, year {sample.year}, "
                f"perturb {sorted(sample.perturb)}")
     problems = []
@@ -60,6 +77,8 @@ def assert_round_trip(sample, report, where: str) -> None:
         problems.append(f"sections empty or missing: {', '.join(empty)}")
     got = _cells(report)
     want = {(c.table, c.row, c.col): (c.value, c.raw) for c in expected_cells(sample)}
+    nulled = {k for k in want if k[:2] in glued and got.get(k) == (None, "")}
+    got.update({k: want[k] for k in nulled})
     wrong = [f"{'/'.join(k)}: want {v[0]!r} {v[1]!r}, got "
              + (f"{got[k][0]!r} {got[k][1]!r}" if k in got else "nothing")
              for k, v in want.items() if got.get(k) != v]
@@ -68,7 +87,7 @@ def assert_round_trip(sample, report, where: str) -> None:
         problems.append(f"{len(wrong)} of {len(want)} cells differ: " + "; ".join(wrong[:12]))
     if extra:
         problems.append(f"unexpected cells: {', '.join(extra[:12])}")
-    if not wrong:                       # checks only mean something over the right cells
+    if not wrong and not nulled:        # checks only mean something over the right cells
         problems += _check_problems(sample, report)
     assert not problems, context + "\n  " + "\n  ".join(problems)
 
@@ -116,7 +135,8 @@ def test_text_round_trip(layout, seed, template, perturb):
     sample = generate(random.Random(seed), template=template,
                       perturb=printable(perturb, "text", layout))
     text = render_text(sample, layout=layout).encode("utf-8")
-    assert_round_trip(sample, parsers.parse(text), f"text {layout} (seed={seed})")
+    glued = {tuple(k) for k in sample.style.get("glued", ())} if layout == "pipe" else set()
+    assert_round_trip(sample, parsers.parse(text), f"text {layout} (seed={seed})", glued)
 
 
 @CHEAP
@@ -124,6 +144,21 @@ def test_text_round_trip(layout, seed, template, perturb):
 def test_docx_round_trip(seed, template, perturb):
     sample = generate(random.Random(seed), template=template, perturb=perturb)
     assert_round_trip(sample, parsers.parse(render_docx(sample)), f"DOCX (seed={seed})")
+
+
+# A borderless table has no place for a blank cell. label_wrap's arbitrary cuts (headers split
+# mid-word, a label's middle line carrying the numbers) are a known limit of reading a table with
+# no rules from its text lines (about 98.5% of cells; the rest null with a warning).
+WPS_PERTURBS = st.frozensets(st.sampled_from(sorted(PERTURBATIONS - {"blank_zero", "label_wrap"})))
+
+
+@CHEAP
+@given(seed=SEEDS, template=st.sampled_from(["2021", "2019"]), perturb=WPS_PERTURBS)
+def test_wps_pdf_round_trip(seed, template, perturb):
+    """A WPS-style PDF: no ruling lines, 三、本年度办理结果 one character a line on the labels'
+    baselines, rows a merged label spans centred on one of them: every cell reads back."""
+    sample = generate(random.Random(seed), template=template, perturb=perturb | {"vertical_header"})
+    assert_round_trip(sample, parsers.parse(render_wps_pdf(sample)), f"WPS PDF (seed={seed})")
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -171,7 +206,7 @@ def batch():
 def test_pdf_and_scan_are_what_they_claim(batch):
     import pypdfium2
     samples, pdfs, scans = batch
-    for sample, pdf in zip(samples, pdfs):
+    for sample, pdf in zip(samples, pdfs, strict=True):
         document = pypdfium2.PdfDocument(pdf)
         pages = len(document)
         text = "".join(document[i].get_textpage().get_text_range() for i in range(pages))
@@ -201,3 +236,49 @@ def test_scan_round_trip(batch, index):
     samples, _, scans = batch
     assert_round_trip(samples[index], parsers.parse(scans[index]),
                       f"scan of PDF #{index} (NIANBAO_ROUNDTRIP_SEED={RUN_SEED})")
+
+
+# --- a row the parser cannot read is a parse warning, never a source anomaly (issue 9, class 2) ---
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=SEEDS, template=st.sampled_from(["2021", "2019"]), pick=st.integers(0, 10 ** 6))
+def test_unread_row_is_no_source_anomaly(seed, template, pick):
+    """A result row whose label is garbled is lost: the sums over it fail, and the parser says
+    so as its own warning; no check accuses the source, and the row's cells are not guessed."""
+    from hypothesis import assume
+
+    sample = generate(random.Random(seed), template=template)
+    lines = render_text(sample, layout="pipe").split("\n")
+    results = [k for k in L.REQUESTS_RESULT_ROWS
+               if sample.values.get(("requests", k, "total"))]
+    assume(results)
+    row = results[pick % len(results)]
+    # the printed line of that row (in 表三): its label cells replaced by text that names no row
+    pattern = dict(L.REQUESTS_ROWS)[row]
+    start = next(i for i, line in enumerate(lines) if line.startswith("三、收到和处理"))
+    for i in range(start, len(lines)):
+        cells = lines[i].split(" | ")
+        first_value = next((j for j, cell in enumerate(cells) if is_value(cell.strip())), None)
+        if first_value and pattern.search(L.norm("".join(cells[:first_value]))):
+            lines[i] = " | ".join(["乱码乱码"] + cells[first_value:])
+            break
+    else:
+        raise AssertionError(f"row {row} not printed")
+    report = parsers.parse("\n".join(lines).encode("utf-8"))
+    assert not [w for w in report.warnings if "source anomaly" in w and "not a source anomaly" not in w]
+    assert not [c for c in report.checks if c.ok is False and c.rule.startswith("requests")]
+    assert not [c for c in report.cells if c.table == "requests" and c.row == row]
+    assert any("not a source anomaly" in w for w in report.warnings)
+
+
+def test_glued_cells_are_cut_only_where_the_checks_decide():
+    """"规章000" can only be 0, 0, 0; "规范性文件7777166" has many cuts and 表二 has no checks: null,
+    with a warning (test_text_round_trip covers 表三's glued rows, cut by its checks)."""
+    text = ("二、主动公开政府信息情况\n第二十条第(一)项\n信息内容\n本年制发件数\n本年废止件数\n现行有效件数\n"
+            "规章000\n行政规范性文件7777166\n第二十条第(五)项\n信息内容\n本年处理决定数量\n行政许可12\n")
+    report = parsers.parse(text.encode())
+    got = {(c.row, c.col): c.value for c in report.cells}
+    assert [got[("regulations", col)] for col in ("issued", "repealed", "in_force")] == [0, 0, 0]
+    assert [got[("normative_documents", col)] for col in ("issued", "repealed", "in_force")] == [None] * 3
+    assert got[("licensing", "decisions")] == 12
+    assert any(w.startswith("proactive.normative_documents") and "uncertain, null" in w for w in report.warnings)

@@ -3,70 +3,63 @@ and as a merged-cell grid, parse back to the same cells; label variants map to t
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from parsers import labels as L
 from parsers.core import build_report
+from parsers.forms import SPEC, printed_rows
 from parsers.model import Document, TableBlock, TextBlock
 from parsers.template import classify, match, readings
 from parsers.values import is_value
 
 REQ_COLS = L.REQUESTS_COLS
-REQ_HEADER = [
-    ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "", "", "申请人情况", "", "", "", "", "", ""],
-    ["", "", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
-    ["", "", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
-]
-REQ_ROWS = [
-    ("new_received", ["一、本年新收政府信息公开申请数量"]),
-    ("carried_over", ["二、上年结转政府信息公开申请数量"]),
-    ("granted", ["三、本年度办理结果", "（一）予以公开"]),
-    ("partially_granted", ["", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"]),
-    ("denied_state_secret", ["", "（三）不予公开", "1.属于国家秘密"]),
-    ("denied_prohibited_by_law", ["", "", "2.其他法律行政法规禁止公开"]),
-    ("denied_security_stability", ["", "", "3.危及“三安全一稳定”"]),
-    ("denied_third_party", ["", "", "4.保护第三方合法权益"]),
-    ("denied_internal_affairs", ["", "", "5.属于三类内部事务信息"]),
-    ("denied_process_info", ["", "", "6.属于四类过程性信息"]),
-    ("denied_enforcement_file", ["", "", "7.属于行政执法案卷"]),
-    ("denied_query_service", ["", "", "8.属于行政查询事项"]),
-    ("unable_not_held", ["", "（四）无法提供", "1.本机关不掌握相关政府信息"]),
-    ("unable_needs_creation", ["", "", "2.没有现成信息需要另行制作"]),
-    ("unable_unclear", ["", "", "3.补正后申请内容仍不明确"]),
-    ("declined_petition", ["", "（五）不予处理", "1.信访举报投诉类申请"]),
-    ("declined_repeated", ["", "", "2.重复申请"]),
-    ("declined_publication", ["", "", "3.要求提供公开出版物"]),
-    ("declined_excessive", ["", "", "4.无正当理由大量反复申请"]),
-    ("declined_confirmation", ["", "", "5.要求行政机关确认或重新出具已获取信息"]),
-    ("other_no_correction", ["", "（六）其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"]),
-    ("other_no_fee", ["", "", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"]),
-    ("other_other", ["", "", "3.其他"]),
-    ("other", ["", "（六）其他处理"]),
-    ("total_handled", ["", "（七）总计"]),
-    ("carried_forward", ["四、结转下年度继续办理"]),
-]
-PRO_2021 = [
-    ("第二十条第（一）项", ["本年制发件数", "本年废止件数", "现行有效件数"], ["issued", "repealed", "in_force"],
-     [("regulations", "规章"), ("normative_documents", "行政规范性文件")]),
-    ("第二十条第（五）项", ["本年处理决定数量"], ["decisions"], [("licensing", "行政许可")]),
-    ("第二十条第（六）项", ["本年处理决定数量"], ["decisions"], [("punishment", "行政处罚"), ("coercion", "行政强制")]),
-    ("第二十条第（八）项", ["本年收费金额（单位：万元）"], ["amount_10k_yuan"], [("fees", "行政事业性收费")]),
-]
-PRO_2019 = [
-    ("第二十条第（一）项", ["本年新制作数量", "本年新公开数量", "对外公开总数量"], ["made", "published", "total_published"],
-     [("regulations", "规章"), ("normative_documents", "规范性文件")]),
-    ("第二十条第（五）项", ["上一年项目数量", "本年增/减", "处理决定数量"], ["previous_items", "change", "decisions"],
-     [("licensing", "行政许可"), ("other_services", "其他对外管理服务事项")]),
-    ("第二十条第（六）项", ["上一年项目数量", "本年增/减", "处理决定数量"], ["previous_items", "change", "decisions"],
-     [("punishment", "行政处罚"), ("coercion", "行政强制")]),
-    ("第二十条第（八）项", ["上一年项目数量", "本年增/减"], ["previous_items", "change"], [("fees", "行政事业性收费")]),
-    ("第二十条第（九）项", ["采购项目数量", "采购总金额"], ["items", "amount"], [("procurement", "政府集中采购")]),
-]
-REVIEW_HEADER = [
-    ["行政复议", "", "", "", "", "行政诉讼"] + [""] * 9,
-    ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "", "", "", "", "复议后起诉", "", "", "", ""],
-    [""] * 5 + ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
-]
+_REQ, _REV = SPEC.layouts["requests"], SPEC.layouts["review_litigation"]
+
+
+def _req_header() -> list[list[str]]:
+    """表三's three header rows, ten wide, as the spec's layout prints them (covered cells "")."""
+    [top] = _REQ["cols"]
+    cols = [c for c in top["cols"] if not c.get("optional")]
+    rows = [[_REQ["caption"], "", "", top["heading"]] + [""] * 6, ["", "", ""], ["", "", ""]]
+    for col in cols:
+        inner = [c["label"] for c in col.get("cols", []) if not c.get("optional")]
+        rows[1] += [col["heading"]] + [""] * (len(inner) - 1) if inner else [col["label"]]
+        rows[2] += inner or [""]
+    return rows
+
+
+def _label_cells(row) -> list[str]:
+    """A printed 表三 row's label cells: "" under a heading that started above."""
+    return [""] * (row.depth - len(row.headings)) + [text for text, _ in row.headings] + [row.label]
+
+
+def _review_header() -> list[list[str]]:
+    rows: list[list[str]] = [[], [], []]
+    labels = list(_REV["cols"].values())
+    for row in printed_rows(_REV["rows"], False):
+        if row.depth == 0:
+            rows[0] += [row.label] + [""] * (len(labels) - 1)
+            rows[1] += labels
+            rows[2] += [""] * len(labels)
+        else:
+            for text, span in row.headings:
+                rows[0] += [text] + [""] * (len(labels) * span - 1)
+            rows[1] += [row.label] + [""] * (len(labels) - 1)
+            rows[2] += labels
+    return rows
+
+
+def _proactive(form: str):
+    return [(sub["caption"], list(sub["cols"].values()), list(sub["cols"]), list(sub["rows"].items()))
+            for sub in SPEC.forms[form]["proactive"]]
+
+
+REQ_HEADER = _req_header()
+_PRINTED = {row.key: _label_cells(row) for split in (True, False) for row in printed_rows(_REQ["rows"], split)}
+REQ_ROWS = [(key, _PRINTED[key]) for key, _ in L.REQUESTS_ROWS]     # both forms' (六) rows
+PRO_2021, PRO_2019 = _proactive("2021"), _proactive("2019")
+REVIEW_HEADER = _review_header()
 
 
 def make_report(rnd: random.Random, fmt: str) -> dict:
@@ -74,7 +67,8 @@ def make_report(rnd: random.Random, fmt: str) -> dict:
     keys = [k for k, _ in REQ_ROWS]
     results = [k for k in L.REQUESTS_RESULT_ROWS if (k == "other") == (fmt == "2019")
                and not (fmt == "2019" and k in L.REQUESTS_SPLIT_OTHER)]
-    req = {k: {} for k in keys if k in results or k in ("new_received", "carried_over", "total_handled", "carried_forward")}
+    req = {k: {} for k in keys
+           if k in results or k in ("new_received", "carried_over", "total_handled", "carried_forward")}
     for col in L.REQUESTS_APPLICANTS:
         for k in results:
             req[k][col] = rnd.choice([0, 0, 0, rnd.randint(0, 40)])
@@ -141,7 +135,7 @@ def pipe_style(grid):
 
 def tab_style(grid):
     lines = []
-    for i, row in enumerate(grid):
+    for row in grid:
         line = "\t".join(row)
         if "部分公开" in line:     # a label wrapping onto the next line, then a page break and footer
             line = line.replace("不计其他情形）", "")
@@ -228,7 +222,7 @@ def test_merged_grid_blank_cells_and_subtotal(subtotal, seed, fmt):
 def test_extra_value_row_resolved_by_checks():
     """(六) printing 8 numbers for 7 columns: only the reading that drops the stray one passes."""
     rep = make_report(random.Random(3), "2019")
-    rep["requests"]["other"] = dict(zip(REQ_COLS, [2, 1, 0, 0, 0, 0, 3]))
+    rep["requests"]["other"] = dict(zip(REQ_COLS, [2, 1, 0, 0, 0, 0, 3], strict=True))
     for col in REQ_COLS:
         rows = [r for r in rep["requests"] if r in L.REQUESTS_RESULT_ROWS]
         rep["requests"]["total_handled"][col] = sum(rep["requests"][r][col] for r in rows)
@@ -315,7 +309,8 @@ def test_one_cell_per_line_html_with_wrapped_labels(seed, fmt):
     """HTML with one <p> per cell: a wrapped header ("上一年项<br/>目数量") is two lines, a vertical
     行政复议 header four; the columns and the tables still come out right."""
     import parsers
-    from nianbao.simulator.reports import expected_cells as sample_cells, generate, render_html_page
+    from nianbao.simulator.reports import expected_cells as sample_cells
+    from nianbao.simulator.reports import generate, render_html_page
     sample = generate(random.Random(seed), template=fmt, perturb=("label_wrap",))
     report = parsers.parse(render_html_page(sample, layout="lines", chrome=False))
     assert {(c.table, c.row, c.col): (c.value, c.raw) for c in report.cells} == \
@@ -412,7 +407,8 @@ def test_header_left_as_text_above_a_grid_joins_it():
     grid: those lines are the grid's first rows, so its columns are known."""
     doc = Document([TextBlock("二、主动公开政府信息情况"), TextBlock("第二十条第（一）项"),
                     TextBlock("信息内容  本年制发件数  本年废止件数  现行有效件数"),
-                    TableBlock([["规章", "", "0", "0"], ["行政规范性文件", "4", "0", "14"]])], media_type="application/pdf")
+                    TableBlock([["规章", "", "0", "0"], ["行政规范性文件", "4", "0", "14"]])],
+                   media_type="application/pdf")
     report = build_report(doc)
     assert [(c.row, c.col, c.value, c.raw) for c in report.cells] == [
         ("regulations", "issued", None, ""), ("regulations", "repealed", 0, "0"), ("regulations", "in_force", 0, "0"),

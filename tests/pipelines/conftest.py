@@ -11,35 +11,35 @@ import pytest
 from sqlalchemy import text
 
 from crawler.items import DocumentItem
+from tests import services
 
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432/nianbao_test"
 HONGZE = {"province": "江苏省", "city": "淮安市", "county": "洪泽区", "code": "320813"}
 HUAIAN = {"province": "江苏省", "city": "淮安市", "county": None, "code": "320800"}
 
 
 def _ensure_pg_database() -> None:
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
+    with psycopg.connect(services.pg_dsn(), autocommit=True) as c:
         if not c.execute("SELECT 1 FROM pg_database WHERE datname = 'nianbao_test'").fetchone():
             c.execute("CREATE DATABASE nianbao_test")
 
 
 @contextmanager
 def _pg_schema():
-    """The URL of a fresh schema of the local Postgres, dropped afterwards."""
+    """The URL of a fresh schema of the test Postgres (tests/services.py), dropped afterwards."""
     _ensure_pg_database()
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=nianbao_test", autocommit=True) as c:
+    with psycopg.connect(services.pg_dsn("nianbao_test"), autocommit=True) as c:
         c.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield f"{PG}?options=-csearch_path%3D{schema}"
+        yield f"{services.pg_url('nianbao_test')}?options=-csearch_path%3D{schema}"
     finally:
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=nianbao_test", autocommit=True) as c:
+        with psycopg.connect(services.pg_dsn("nianbao_test"), autocommit=True) as c:
             c.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path):
-    """A URL of an empty dataset: a SQLite file, or a fresh schema of the local Postgres."""
+    """A URL of an empty dataset: a SQLite file, or a fresh schema of the test Postgres."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'nianbao.sqlite'}"
         return
@@ -49,7 +49,7 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def pg_url():
-    """A URL of an empty dataset in a fresh schema of the local Postgres (for Postgres-only tests)."""
+    """A URL of an empty dataset in a fresh schema of the test Postgres (for Postgres-only tests)."""
     with _pg_schema() as url:
         yield url
 
@@ -63,6 +63,9 @@ class Stats(dict):
 
     def inc_value(self, key, count=1):
         self[key] = self.get(key, 0) + count
+
+    def get_stats(self):
+        return dict(self)
 
 
 def fake_crawler(closed: list | None = None):
@@ -87,7 +90,7 @@ class Chain:
 
     def __init__(self, db_url, data_dir, parse=True):
         from crawler.settings import ITEM_PIPELINES
-        from pipelines.dedupe import DedupePipeline
+        from pipelines.known import DedupePipeline
         from pipelines.parse import ParsePipeline
         from pipelines.rawstore import RawFilePipeline
         from pipelines.store import StorePipeline
@@ -97,7 +100,7 @@ class Chain:
         self.dedupe = DedupePipeline(self.crawler, db_url)
         self.parse = ParsePipeline() if parse else None
         self.store = StorePipeline(self.crawler, db_url)
-        stages = {"pipelines.rawstore.RawFilePipeline": self.raw, "pipelines.dedupe.DedupePipeline": self.dedupe,
+        stages = {"pipelines.rawstore.RawFilePipeline": self.raw, "pipelines.known.DedupePipeline": self.dedupe,
                   "pipelines.parse.ParsePipeline": "parse", "pipelines.store.StorePipeline": self.store}
         self.stages = [stages[path] for path in sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.get)]
         self.dedupe.open_spider()

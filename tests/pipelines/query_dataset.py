@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 
 from parsers.model import Cell, Check, Report
 from pipelines.db import open_db
-from pipelines.db.models import Agency, CheckResult, Report as ReportRow, Source
+from pipelines.db.models import Agency, CheckResult, Source
 from pipelines.db.models import Cell as CellRow
+from pipelines.db.models import Report as ReportRow
+from tests import services
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 NOW = datetime(2024, 3, 1, 8, 30, 0)
 
 AGENCIES = [
@@ -39,7 +40,7 @@ def _requests(seed: int) -> list[Cell]:
     out = []
     for i, row in enumerate(REQ_ROWS):
         person, company = seed * (i + 2) % 97 + i, seed * (i + 5) % 31
-        for col, v in zip(REQ_COLS, (person, company, person + company)):
+        for col, v in zip(REQ_COLS, (person, company, person + company), strict=True):
             out.append(Cell("requests", row, col, v, str(v)))
     return out
 
@@ -48,7 +49,8 @@ def _review(seed: int) -> list[Cell]:
     out = []
     for i, row in enumerate(RL_ROWS):
         upheld, corrected, other, pending = seed % 5 + i, (seed + i) % 3, i, 1
-        for col, v in zip(RL_COLS, (upheld, corrected, other, pending, upheld + corrected + other + pending)):
+        for col, v in zip(RL_COLS, (upheld, corrected, other, pending, upheld + corrected + other + pending),
+                          strict=True):
             out.append(Cell("review_litigation", row, col, v, str(v)))
     return out
 
@@ -76,14 +78,16 @@ def _report(agency, year, template, cells, checks=(), sections=None, title=None,
     a = next((x for x in AGENCIES if x["name"] == agency), None)
     region = region or {k: a[k] for k in ("province", "city", "county")}
     return Report(agency=agency, region=region, year=year, template=template,
-                  title=title or f"{agency}{year}年政府信息公开工作年度报告", published=f"{year + 1}-01-20" if year else None,
+                  title=title or f"{agency}{year}年政府信息公开工作年度报告",
+                  published=f"{year + 1}-01-20" if year else None,
                   cells=list(cells), checks=list(checks), sections=sections or {}, warnings=[],
                   tables={t: template for t in sorted({c.table for c in cells})})
 
 
 SAMPLES = [
     Sample(1, 1, _report("郑州市二七区人民政府", 2022, "2021", _requests(7) + _review(7) + _proactive(),
-                         sections={"overview": "二七区人民政府坚持以公开为常态。", "problems": "公开平台建设仍需加强。"}),
+                         sections={"overview": "二七区人民政府坚持以公开为常态。",
+                                   "problems": "公开平台建设仍需加强。"}),
            sources=((1, "http://127.0.0.1:9/erqi/2022.html", "text/html", "henan-zhengzhou-erqi"),)),
     Sample(2, 1, _report("郑州市二七区人民政府", 2023, "2021", _requests(11) + _review(11)),
            current=False, superseded_by=3,
@@ -149,7 +153,7 @@ def fill(engine: Engine) -> None:
 
 
 def _admin(*statements: str) -> None:
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    admin = create_engine(services.pg_url("postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for sql in statements:
             conn.execute(text(sql))
@@ -157,14 +161,14 @@ def _admin(*statements: str) -> None:
 
 
 def fresh_postgres(name: str) -> str:
-    """A new, empty Postgres database `name` on the local server; returns its URL."""
+    """A new, empty Postgres database `name` on the test server (tests/services.py); returns its URL."""
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER}/{name}"
+    return services.pg_url(name)
 
 
 def drop_database(url: str) -> None:
     """Remove a database made by fresh_postgres (a SQLite URL is left to tmp_path)."""
-    if url.startswith(PG_SERVER):
+    if url.startswith("postgresql"):
         _admin(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[-1]}" WITH (FORCE)')
 
 

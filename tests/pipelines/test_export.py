@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from crawler.items import DocumentItem
 from nianbao.cli import main
-from pipelines import dataset as store, export, labels
+from pipelines import dataset as store
+from pipelines import export, labels
 from pipelines.db import open_db
-from pipelines.db.models import Agency, Cell as CellRow, Report as ReportRow, Source
-from tests.pipelines.query_dataset import (SAMPLES, current_samples, dataset, drop_database,  # noqa: F401
-                                           fresh_postgres)
+from pipelines.db.models import Agency, Source
+from pipelines.db.models import Cell as CellRow
+from pipelines.db.models import Report as ReportRow
+from tests.pipelines.query_dataset import SAMPLES, current_samples, dataset, drop_database, fresh_postgres  # noqa: F401
 
 CONTRACT_KEYS = ("agency", "region", "year", "template", "title", "published", "cells", "checks", "sections",
                  "warnings")

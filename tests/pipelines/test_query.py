@@ -24,6 +24,11 @@ def expected(pred) -> list[tuple]:
     return sorted(out)
 
 
+def read_csv(out: str) -> list[dict]:
+    assert out.startswith("\ufeff")                              # the BOM, for Excel
+    return list(csv.DictReader(io.StringIO(out[1:])))
+
+
 def got(rows) -> list[tuple]:
     return sorted((r["report_id"], r["table"], r["row"], r["col"], r["value"]) for r in rows)
 
@@ -73,24 +78,24 @@ def test_cli_table_is_aligned(dataset, capsys):
 def test_cli_csv_and_limit(dataset, capsys):
     url, engine = dataset
     assert main(["query", "--db", url, "--agency", "二七区", "--csv", "--limit", "0"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    rows = read_csv(capsys.readouterr().out)
     assert got([dict(r, report_id=int(r["report_id"]), value=Decimal(r["value"]) if r["value"] else None)
                 for r in rows]) == expected(lambda s, a, c: a and "二七区" in a["name"])
     assert main(["query", "--db", url, "--limit", "3", "--csv"]) == 0
     cap = capsys.readouterr()
-    assert len(list(csv.reader(io.StringIO(cap.out)))) == 4 and "more rows not shown" in cap.err
+    assert len(read_csv(cap.out)) == 3 and "more rows not shown" in cap.err
 
 
 def test_cli_view_and_search(dataset, capsys):
     url, _ = dataset
     assert main(["query", "--db", url, "--view", "v_grant_share", "--agency", "司法局", "--csv"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    rows = read_csv(capsys.readouterr().out)
     assert sorted(int(r["report_id"]) for r in rows) == [4, 5]
     assert main(["query", "--db", url, "--view", "v_missing_reports", "--year", "2022", "--csv"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    rows = read_csv(capsys.readouterr().out)
     assert [(r["agency"], r["reason"]) for r in rows] == [("郑州市二七区司法局", "gap")]
     assert main(["query", "--db", url, "--search", "司法局", "--csv"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    rows = read_csv(capsys.readouterr().out)
     assert sorted(int(r["report_id"]) for r in rows) == [4, 5] and all("【司法局】" in r["snippet"] for r in rows)
 
 
@@ -101,5 +106,5 @@ def test_cli_errors_are_one_line(dataset, tmp_path, capsys):
     assert main(["query", "--db", f"sqlite:///{tmp_path / 'none.sqlite'}"]) == 2
     assert main(["query", "--db", "nosuchdb://x"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 4 and all(line.startswith("nianbao query: ") for line in err)
+    assert len(err) == 4 and all(line.startswith("nianbao query ") for line in err)
     assert not (tmp_path / "none.sqlite").exists()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text, update
 
 from pipelines import search
@@ -61,3 +63,19 @@ def test_index_follows_inserts_updates_and_deletes(tmp_path):
     assert [h.report_id for h in search.search(engine, "洛阳市政府办公室")] == [6]
     assert search.search(engine, "某某局") == []
     engine.dispose()
+
+
+ALPHABET = "司法局公开复议二七区更正版%_\"' "
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(alphabet=ALPHABET, min_size=1, max_size=8))
+def test_sqlite_ids_selects_exactly_the_reports_containing_every_term(dataset, q):
+    """The SELECT that Datasette's table search box uses: any term length, LIKE wildcards taken literally."""
+    _, engine = dataset
+    if engine.dialect.name != "sqlite":
+        return
+    sql, params = search.sqlite_ids(q)
+    with engine.connect() as conn:
+        got = set(conn.execute(text(sql), params).scalars())
+    assert got == (matches(q, current_only=False) if q.split() else set())

@@ -13,11 +13,21 @@ from sqlalchemy import inspect, text
 
 from parsers.model import Cell, Report
 from pipelines import labels, views
-from pipelines.db import engine as db_engine, open_db
+from pipelines.db import engine as db_engine
+from pipelines.db import open_db
 from pipelines.query import view_rows
 from tests.pipelines import query_dataset
-from tests.pipelines.query_dataset import (AGENCIES, SAMPLES, Sample, cell_value, current_samples,  # noqa: F401
-                                           dataset, drop_database, fill, fresh_postgres)
+from tests.pipelines.query_dataset import (  # noqa: F401
+    AGENCIES,
+    SAMPLES,
+    Sample,
+    cell_value,
+    current_samples,
+    dataset,
+    drop_database,
+    fill,
+    fresh_postgres,
+)
 
 AGENCY = {a["id"]: a for a in AGENCIES}
 

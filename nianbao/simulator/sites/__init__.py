@@ -6,9 +6,10 @@ import html
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
+from typing import Any, ClassVar, Protocol
 
 from ..server import Handler, Request, Response
 
@@ -27,6 +28,18 @@ class Entry:
     date: date
 
 
+class Content(Protocol):
+    """What a site uses of network.Content: report samples and the documents rendered from them."""
+
+    def sample(self, rng: random.Random, **kw) -> Any: ...
+
+    def attached(self, rng: random.Random, kinds: tuple[str, ...], **kw) -> Any: ...
+
+    def page(self, sample, **kw) -> bytes: ...
+
+    def file(self, sample, kind: str) -> bytes: ...
+
+
 @dataclass
 class Publication:
     sample: object
@@ -41,11 +54,18 @@ class Site:
     port is bound. Pages are rendered lazily per request from the stored samples.
     """
 
+    # each family names its portal; the network builds one site per family from these
+    SITE_ID: ClassVar[str]
+    NAME: ClassVar[str]
+    REGION: ClassVar[dict]
+    START: ClassVar[str]
+    RENDER: ClassVar[bool]
+
     id: str
     name: str
     region: dict
     ip: str
-    content: object                       # network.Content: samples, pages, PDF/DOCX/DOC bytes
+    content: Content                      # network.Content: samples, pages, PDF/DOCX/DOC bytes
     rng: random.Random
     scale: float = 1.0
     start_path: str = "/"
@@ -120,7 +140,7 @@ class Site:
 
     # ---- helpers for families -------------------------------------------------------------------
     def hex32(self) -> str:
-        return "%032x" % self.rng.getrandbits(128)
+        return f"{self.rng.getrandbits(128):032x}"
 
     def published_on(self, year: int) -> date:
         """A publish date in January–March of the year after the report year."""

@@ -68,7 +68,7 @@ class CountyPortal(Site):
             col.entries.append(self._companion(f"文字解读:{agency}2023年政府信息公开工作年度报告",
                                                f"{ROOT}bm/{code}/{self._id()}.html", 2023))
             if shell:
-                self.static(f"{ROOT}bm/{code}/index.html", page(agency, f'<div class="main"><iframe src="list.html" '
+                self.static(f"{ROOT}bm/{code}/index.html", page(agency, '<div class="main"><iframe src="list.html" '
                             'width="100%" height="800" frameborder="0" scrolling="no"></iframe></div>').encode(), HTML)
 
         towns = self._column("乡镇、街道", ROOT + "xz/index.html")

@@ -67,7 +67,7 @@ class HanwebJpage(Site):
             if agency == self.NAME and year >= 2019:
                 self.annual[str(year)] = (s, len(self.publications) - 1)
             self.records.append(Entry(s.title, path, s.published))
-        for fbtime, (s, k) in self.annual.items():  # the same reports again, from the xxgk database
+        for fbtime, (_s, k) in self.annual.items():  # the same reports again, from the xxgk database
             jsp = f"/module/xxgk/xxgkAnnualReport.jsp?area={AREA}&fbtime={fbtime}"
             self.publications[k].paths.append(jsp)
             self.expected.add(jsp)

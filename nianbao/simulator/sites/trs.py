@@ -19,8 +19,10 @@ function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
  var h = "";
  if(_nCurrIndex == 0) h += "<span>首页</span> <span>上一页</span> ";
  else { h += "<a href=\\"" + _sPageName + "." + _sPageExt + "\\">首页</a> ";
-  h += "<a href=\\"" + _sPageName + (_nCurrIndex - 1 > 0 ? "_" + (_nCurrIndex - 1) : "") + "." + _sPageExt + "\\">上一页</a> "; }
- if(_nCurrIndex + 1 < _nPageCount) h += "<a href=\\"" + _sPageName + "_" + (_nCurrIndex + 1) + "." + _sPageExt + "\\">下一页</a> ";
+  h += "<a href=\\"" + _sPageName + (_nCurrIndex - 1 > 0 ? "_" + (_nCurrIndex - 1) : "") + "." + _sPageExt
+    + "\\">上一页</a> "; }
+ if(_nCurrIndex + 1 < _nPageCount) h += "<a href=\\"" + _sPageName + "_" + (_nCurrIndex + 1) + "." + _sPageExt
+    + "\\">下一页</a> ";
  document.write(h);
 }
 </script>"""
@@ -104,7 +106,7 @@ class TrsClassic(Site):
 
     def _listing(self, chunk: list[Entry], k: int, n: int) -> bytes:
         rel = [li(e, "./" + e.path[len(COLUMN):]) for e in chunk]
-        body = (f'<div class="position">当前位置:首页 &gt; 政务公开 &gt; 政府信息公开年报</div>\n'
-                f'<ul class="list">\n' + "\n".join(rel) + "\n</ul>\n"
+        body = ('<div class="position">当前位置:首页 &gt; 政务公开 &gt; 政府信息公开年报</div>\n'
+                '<ul class="list">\n' + "\n".join(rel) + "\n</ul>\n"
                 f'<div class="page">{PAGER_JS}<script>createPageHTML({n}, {k}, "index", "html");</script></div>')
         return page("政府信息公开年报_衡阳市人民政府", body, charset="gb2312").encode("gbk", "xmlcharrefreplace")

@@ -1,4 +1,8 @@
-"""Newer TRS (Jiangxi 集约化): list.shtml, list_2.shtml … via createPageHTML('page_div', n, k, 'list', 'shtml', total)."""
+"""Newer TRS (Jiangxi 集约化): list.shtml, list_2.shtml …
+
+paged by createPageHTML('page_div', n, k, 'list', 'shtml', total).
+"""
+
 from __future__ import annotations
 
 from functools import partial

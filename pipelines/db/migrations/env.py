@@ -11,6 +11,8 @@ def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
         url = context.get_x_argument(as_dictionary=True).get("db") or config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("no database URL: pass -x db=URL or set sqlalchemy.url")
         with create_engine(url).connect() as connection:
             _migrate(connection)
             connection.commit()

@@ -1,0 +1,111 @@
+"""Many portals in one night: wall time of `nianbao crawl` over N small simulated portals against the
+politeness floor, reports stored, and the peak memory of the whole crawl process tree.
+
+    .venv/bin/python bench/crawl_scale.py [--n 100 300] [--old] [--old-n 100] [--delay 0.5]
+
+Each portal (nianbao.simulator.scale) has its own loopback address, a per-host delay of --delay
+seconds (its registry entry's `settings`), robots.txt, a two-page column and 14 report pages: 17
+requests, so the floor (every site at once, each at its own pace) is 17 × delay. The crawl runs as
+`nianbao crawl SITE_IDs --sites FILE` in a child process with a fresh SQLite dataset; the simulated
+portals run in this process and are not counted in the memory figure.
+
+--old also runs the code as committed (HEAD), from a git worktree at /tmp/nianbao-old (created with
+`git worktree add --detach /tmp/nianbao-old HEAD` when missing), with its own default --concurrency.
+Goals (issue 8): wall ≤ 3 × floor at N = 100, ≤ 4 × floor at N = 300, every report stored, peak
+memory < 1 GB (PSS of the tree; the RSS sum, which counts shared pages once per process, is printed too).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nianbao.simulator.scale import start_scale_network  # noqa: E402 - after the sys.path line above
+
+OLD = Path("/tmp/nianbao-old")
+GOALS = {100: 3.0, 300: 4.0}
+
+
+def tree_memory(proc: psutil.Process) -> tuple[int, int]:
+    """(RSS, PSS) summed over the process tree: RSS counts the pages the parse workers share with
+    their fork server once per process, PSS shares them out (the tree's real footprint)."""
+    rss = pss = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            m = p.memory_full_info()
+        except psutil.Error:
+            continue
+        rss, pss = rss + m.rss, pss + m.pss
+    return rss, pss
+
+
+def run_crawl(code_dir: Path, sites: list[dict], workdir: Path) -> dict:
+    """One `nianbao crawl` of `sites` with the code in code_dir; wall seconds, peak tree RSS, reports."""
+    registry = workdir / "sites.yaml"
+    registry.write_text(yaml.safe_dump(sites, allow_unicode=True), encoding="utf-8")
+    db = workdir / "bench.sqlite"
+    argv = [sys.executable, "-c", "import sys; from nianbao.cli import main; sys.exit(main(sys.argv[1:]))",
+            "crawl", *[s["id"] for s in sites], "--sites", str(registry), "--db", f"sqlite:///{db}",
+            "--data-dir", str(workdir / "data")]
+    env = {**os.environ, "PYTHONPATH": str(code_dir)}
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=code_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ps, peak_rss, peak_pss = psutil.Process(proc.pid), 0, 0
+    while proc.poll() is None:
+        rss, pss = tree_memory(ps)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.2)
+    wall = time.monotonic() - start
+    with sqlite3.connect(db) as conn:
+        reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    return {"wall": wall, "rss_mb": peak_rss / 2**20, "pss_mb": peak_pss / 2**20, "reports": reports,
+            "exit": proc.returncode}
+
+
+def ensure_old_worktree() -> None:
+    if not (OLD / "crawler" / "run.py").exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(OLD), "HEAD"], cwd=ROOT, check=True,
+                       capture_output=True)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, nargs="*", default=[100, 300], help="N for the new code (none: only --old)")
+    p.add_argument("--delay", type=float, default=0.5)
+    p.add_argument("--old", action="store_true", help="also measure the code as committed (HEAD)")
+    p.add_argument("--old-n", type=int, nargs="+", default=[100],
+                   help="N for the old code (two sites at a time: N = 100 took 10 to 20 minutes here)")
+    args = p.parse_args()
+    if args.old:
+        ensure_old_worktree()
+    runs = [("new", ROOT, n) for n in args.n] + ([("old", OLD, n) for n in args.old_n] if args.old else [])
+    for label, code_dir, n in runs:
+        with start_scale_network(n) as net:
+            floor = net.requests_per_site() * args.delay
+            sites = [{**s, "settings": {"DOWNLOAD_DELAY": args.delay, "RANDOMIZE_DOWNLOAD_DELAY": False,
+                                        "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}}
+                     for s in net.sites]
+            with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as d:
+                m = run_crawl(code_dir, sites, Path(d))
+        goal = GOALS.get(n)
+        print(f"{label:3} N={n:4}: wall {m['wall']:6.1f} s, floor {floor:.1f} s, ratio {m['wall'] / floor:5.1f}"
+              + (f" (goal <= {goal:.0f})" if goal and label == "new" else "")
+              + f", reports stored {m['reports']}/{net.reports}, peak memory of the tree: PSS {m['pss_mb']:.0f} MB "
+              f"(RSS summed {m['rss_mb']:.0f} MB), "
+              f"exit {m['exit']}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
