@@ -63,7 +63,8 @@ def _crawl_states(db: str) -> dict:
 @command.command("check")
 @click.argument("urls", nargs=-1, metavar="[URL]...")
 @click.option("--registry", "from_registry", is_flag=True,
-              help="Check every enabled registry entry and write checked_at/check_result into its file.")
+              help="Check every enabled registry entry (only the --sites files' entries when given) and write "
+                   "checked_at/check_result into its file.")
 @click.option("--sites", "sites", multiple=True, metavar="FILE", help="An extra registry file; repeatable.")
 @click.option("--delay", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Seconds between requests to one host (default: the crawler's polite delay).")
@@ -78,7 +79,8 @@ def check(urls, from_registry, sites, delay, format_) -> int:
     entries = None
     if from_registry:
         try:
-            entries = [s for s in load_sites(list(sites)) if s["enabled"]]
+            # as for `crawl`: with --sites files, only their entries (not also the shipped real portals)
+            entries = [s for s in load_sites(list(sites), shipped=not sites) if s["enabled"]]
         except RegistryError as e:
             print(f"nianbao sites check: {e}", file=sys.stderr)
             return 2
@@ -88,7 +90,7 @@ def check(urls, from_registry, sites, delay, format_) -> int:
     else:
         print("\n\n".join(sitecheck.report_text(r) for r in results))
     if from_registry:
-        files = sorted(SITES_DIR.glob("*.yaml")) + list(sites)
+        files = list(sites) or sorted(SITES_DIR.glob("*.yaml"))
         written = sitecheck.record(results, when=date.today().isoformat(), files=files)
         print(f"recorded the check of {len(written)} entr{'y' if len(written) == 1 else 'ies'}", file=sys.stderr)
     return 0 if all(r["ok"] for r in results) else 1

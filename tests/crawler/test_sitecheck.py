@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from crawler import registry
+from crawler import registry, sitecheck
 from crawler.sitecheck import _set_fields, check, entry_yaml, region_for, report_text
 from nianbao.cli import main
 from nianbao.simulator import start_network
@@ -117,3 +117,22 @@ def test_check_from_a_column_url_names_the_portal_from_its_home_page(checked):
         assert [c["url"] for c in r["columns"]] == [wanted[sid]]
         assert r["reports"] == len(net.expected[sid])
         assert r["entry"]["name"] == sim["name"] and r["entry"]["region"]["code"] == sim["region"]["code"]
+
+
+def test_registry_check_with_sites_files_checks_only_their_entries(tmp_path, monkeypatch):
+    """`sites check --registry --sites FILE` never reaches for the shipped registry's real portals."""
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    entry = {"name": "衡阳市人民政府", "region": {"province": "湖南省", "city": "衡阳市", "county": None,
+                                                 "code": "430400"}, "allowed_domains": ["127.0.0.1"]}
+    (shipped / "real.yaml").write_text(yaml.safe_dump([{**entry, "id": "real-portal",
+                                                         "start_urls": ["http://127.0.0.1:9/a/"]}],
+                                                       allow_unicode=True), encoding="utf-8")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump([{**entry, "id": "my-site", "start_urls": ["http://127.0.0.1:9/b/"]}],
+                                   allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(registry, "SITES_DIR", shipped)
+    seen = []
+    monkeypatch.setattr(sitecheck, "check", lambda urls, settings, sites: seen.extend(sites) or [])
+    assert main(["sites", "check", "--registry", "--sites", str(mine)]) == 0
+    assert [s["id"] for s in seen] == ["my-site"]
