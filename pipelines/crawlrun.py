@@ -44,6 +44,18 @@ def choose_sites(site_ids, files) -> list[dict]:
     return chosen
 
 
+def begin_run(engine, sites: list[dict], budget: int | None, **info) -> tuple[str, int]:
+    """Close the runs that killed processes left open and record a new one: (run key, run id).
+    Raises StartupError when the dataset cannot record it."""
+    try:
+        runstats.close_stale_runs(engine)
+        run_key = new_run_id()
+        return run_key, runstats.start_run(engine, run_key, {"sites": [s["id"] for s in sites], "budget": budget,
+                                                             **info})
+    except (DBAPIError, DatabaseError) as e:
+        raise StartupError(f"cannot record the run: {one_line(e)}") from None
+
+
 def crawl_run(sites: list[dict], *, db_url: str, data_dir, concurrency: int = RUNNING, budget: int | None = None,
               settings: dict | None = None, on_event=None) -> dict:
     """Crawl `sites` into the dataset as one recorded run; the crawl() summary plus "status" and each
@@ -58,12 +70,7 @@ def crawl_run(sites: list[dict], *, db_url: str, data_dir, concurrency: int = RU
                 (Path(data_dir) / "runs").mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise StartupError(f"cannot write the data directory {data_dir}: {e.strerror}") from None
-            try:
-                runstats.close_stale_runs(engine)
-                run_key = new_run_id()
-                run_id = runstats.start_run(engine, run_key, {"sites": [s["id"] for s in sites], "budget": budget})
-            except (DBAPIError, DatabaseError) as e:
-                raise StartupError(f"cannot record the run: {one_line(e)}") from None
+            run_key, run_id = begin_run(engine, sites, budget)
             if on_event:
                 on_event({"event": "run_start", "run": run_key, "sites": len(sites)})
             result = crawl(sites, db_url=db_url, data_dir=data_dir, concurrency=concurrency, budget=budget,

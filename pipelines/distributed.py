@@ -6,13 +6,11 @@ import time
 
 import redis
 from scrapy.utils.project import get_project_settings
-from sqlalchemy.exc import DBAPIError
 
 from crawler import distributed
-from crawler.run import new_run_id
 from pipelines import runstats
-from pipelines.crawlrun import StartupError
-from pipelines.db import DatabaseError, one_line, open_db
+from pipelines.crawlrun import StartupError, begin_run
+from pipelines.db import DatabaseError, open_db
 from pipelines.runlock import Busy, dataset_lock
 
 POLL = 2.0  # seconds between looks at the run's progress
@@ -42,13 +40,7 @@ def crawl_run(sites: list[dict], *, redis_url: str, db_url: str, data_dir, budge
         raise StartupError(str(e)) from None
     try:
         with dataset_lock(engine):
-            try:
-                runstats.close_stale_runs(engine)
-                run_key = new_run_id()
-                run_id = runstats.start_run(engine, run_key, {"sites": [s["id"] for s in sites], "budget": budget,
-                                                              "redis": True})
-            except (DBAPIError, DatabaseError) as e:
-                raise StartupError(f"cannot record the run: {one_line(e)}") from None
+            run_key, run_id = begin_run(engine, sites, budget, redis=True)
             extra = {**(settings or {}), "NIANBAO_RUN_COORDINATED": True}
             if budget:
                 extra["CLOSESPIDER_TIMEOUT"] = budget
