@@ -7,8 +7,10 @@ For each worker count: a fresh PostgreSQL database (dropped afterwards), Redis d
 N small simulated portals (nianbao.simulator.scale, one loopback address each, a per-host delay of
 --delay s); `nianbao crawl --redis` (pipelines.distributed.crawl_run) seeds the run in this process
 and waits for the drain while the workers run as child processes. Prints wall time from seeding to
-drain, documents stored per second, and the ratio to one worker. On 2 cores the goal is no slowdown at
-2 workers (each worker is a whole Scrapy process: more workers add CPU, not politeness slots).
+drain, documents stored per second, the ratio to one worker, and the most requests in flight (popped,
+not yet acknowledged) the coordinator saw: bounded by the sites' concurrency when acknowledging works.
+On 2 cores the goal is no slowdown at 2 workers (each worker is a whole Scrapy process: more workers
+add CPU, not politeness slots).
 Then Redis database 14: used_memory before and after queueing --queued report requests of one site
 (queue entry, request data, dupefilter fingerprint), per request.
 """
@@ -28,8 +30,6 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scrapy_redis.dupefilter import RFPDupeFilter
 
 from crawler import distributed as dist
 from crawler.spiders.reports import ReportsSpider
@@ -54,8 +54,13 @@ def one_round(n_workers: int, args) -> dict:
             for s in net.sites:
                 s["settings"] = {**s.get("settings", {}), "DOWNLOAD_DELAY": args.delay}
             out: dict = {}
+            most = {"in_flight": 0}                # requests popped and not yet acknowledged, at most
+
+            def progress(event: dict) -> None:
+                most["in_flight"] = max(most["in_flight"], event.get("in_flight", 0))
             coordinator = threading.Thread(target=lambda: out.update(distributed.crawl_run(
-                net.sites, redis_url=redis_url, db_url=db_url, data_dir=data, settings=SETTINGS, poll=0.2)))
+                net.sites, redis_url=redis_url, db_url=db_url, data_dir=data, settings=SETTINGS, poll=0.2,
+                on_event=progress)))
             started = time.monotonic()
             coordinator.start()
             workers = [subprocess.Popen(
@@ -71,7 +76,7 @@ def one_round(n_workers: int, args) -> dict:
             docs = _count(c, "sources")
             reports = _count(c, "reports")
         return {"workers": n_workers, "wall": wall, "docs": docs, "reports": reports, "expected": net.reports,
-                "status": out.get("status")}
+                "status": out.get("status"), "in_flight": most["in_flight"]}
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as c:
             c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -92,7 +97,7 @@ def memory_per_request(queued: int) -> float:
         "region": {"province": "北京市", "city": None, "county": "东城区", "code": "110101"}}
     spider = ReportsSpider(site=site)
     base = dist.site_key("bench", site["id"])
-    queue, df = dist.SiteQueue(server, spider, base), RFPDupeFilter(server, f"{base}:seen")
+    queue, df = dist.SiteQueue(server, spider, base), dist.SeenFilter(server, f"{base}:seen")
     before = server.info("memory")["used_memory"]
     listing = "http://127.0.0.9/xxgk/ndbg/index_3.html"
     for i in range(queued):
@@ -114,14 +119,14 @@ def main() -> None:
     ap.add_argument("--queued", type=int, default=20000, help="requests queued for the memory figure")
     args = ap.parse_args()
     print(f"{args.n} portals, {args.delay} s per-host delay, worker --concurrency {args.concurrency}")
-    print(f"{'workers':>7} {'wall s':>8} {'docs':>6} {'docs/s':>7} {'vs 1':>6} {'reports':>8}  status")
+    print(f"{'workers':>7} {'wall s':>8} {'docs':>6} {'docs/s':>7} {'vs 1':>6} {'reports':>8} {'in flight':>9}  status")
     first = None
     for n in args.workers:
         r = one_round(n, args)
         rate = r["docs"] / r["wall"]
         first = first or rate
         print(f"{n:7} {r['wall']:8.1f} {r['docs']:6} {rate:7.2f} {rate / first:6.2f} "
-              f"{r['reports']:>4}/{r['expected']:<4} {r['status']}", flush=True)
+              f"{r['reports']:>4}/{r['expected']:<4} {r['in_flight']:9} {r['status']}", flush=True)
     per = memory_per_request(args.queued)
     print(f"Redis memory per queued request: {per:.0f} bytes ({args.queued} report requests of one site, "
           "with their dupefilter fingerprints)")

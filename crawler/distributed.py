@@ -8,20 +8,31 @@ its worker stops renewing it) and crawls it with an ordinary Scrapy crawler (the
 and pipelines as one machine), whose scheduler is `Scheduler` below. One worker at a time holds a host,
 so the site's own download delay, concurrency, AutoThrottle and robots rules hold for all workers
 together, as on one machine; parallelism comes from many sites. A popped request moves to the site's
-in-flight hash and leaves it only after its response has been fully handled (items stored, new requests
-queued); a worker that dies holds its leases no longer than LEASE_MS, and the next worker to claim the
-site puts the site's in-flight requests back in its queue first. A site is done when its crawler ends
-with an empty queue; the run is drained when every site is done. Each worker adds its per-site counts
-to the run's stats in Redis, which the coordinator writes to the dataset as one run record.
+in-flight hash and leaves it only once Scrapy has let go of it (its response fully handled: items
+stored, new requests queued); a worker that dies holds its leases no longer than LEASE_MS, and the next
+worker to claim the site puts the site's in-flight requests back in its queue first. A site's time
+budget (CLOSESPIDER_TIMEOUT) is the site's in the run, not a worker's: the seconds crawled are kept in
+Redis (`Budget`), a worker taking a site over gets what is left, and a site with none left ends
+"closespider_timeout". A site is done when its crawler ends with an empty queue; the run is drained when
+every site is done. Each worker adds its per-site counts to the run's stats in Redis, which the
+coordinator writes to the dataset as one run record.
 
-Keys: nianbao:current (the run id workers serve); nianbao:host:HOST (a lease: "worker|run|site");
-under nianbao:RUN: meta (hash), sites (site id -> registry entry JSON), done (site id -> finish
-reason), stats:SITE (counts), site:SITE:q (pending: key -> -priority), :data (key -> request),
-:f (in flight: key -> score), :seen (the dupefilter's fingerprints).
+Every key of a run expires RUN_TTL seconds after it was last refreshed: the coordinator refreshes them
+all while it lives (`refresh`), so a killed coordinator's run vanishes by itself; the next coordinator
+also ends at once every run whose heartbeat (:alive, ALIVE_S) has lapsed (`clean_stale`).
+
+Keys: nianbao:current (the run id workers serve); nianbao:runs (the runs in Redis); nianbao:host:HOST
+(a lease: "worker|run|site"); under nianbao:RUN: alive (the coordinator's heartbeat), meta (hash),
+sites (site id -> registry entry JSON), done (site id -> finish reason), spent (site id -> seconds
+crawled), started (site id -> when first crawled, Unix time), stats:SITE (counts), site:SITE:q
+(pending: key -> -priority), :data (key -> request), :f (in flight: key -> score), :seen (the
+dupefilter's fingerprints).
 """
 from __future__ import annotations
 
 import asyncio
+import collections
+import gc
 import json
 import logging
 import os
@@ -29,11 +40,14 @@ import random
 import socket
 import time
 import uuid
+import weakref
 from urllib.parse import urlsplit
 
 import redis
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import CallLaterResult, call_later, create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
@@ -48,18 +62,25 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "nianbao"
 CURRENT = f"{PREFIX}:current"
+RUNS = f"{PREFIX}:runs"
 LEASE = "nb_lease"            # request.meta key: the request's id in its site's queue
 LEASE_MS = int(os.environ.get("NIANBAO_REDIS_LEASE_MS", "30000"))  # a host lease lapses this long after
                                                                   # its worker's last renewal
 TICK = 2.0                    # seconds between a worker's lease renewals and claims
 REDIS_RETRIES = 5             # attempts (with back-off) to queue a request while Redis is away
 HANDED_ON = {"shutdown", "lease_lost"}  # a site closed for these goes on at the next worker to claim it
+RUN_TTL = int(os.environ.get("NIANBAO_REDIS_RUN_TTL", "3600"))  # a run's keys lapse this long (s) after
+                                                               # their last refresh
+ALIVE_S = int(os.environ.get("NIANBAO_REDIS_ALIVE_S", "60"))  # a coordinator's heartbeat lapses this long
+                                                             # (s) after its last refresh
+OVER_BUDGET = "closespider_timeout"  # the finish reason of a site whose time budget is spent (as on one machine)
 
 _POP = """
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #r == 0 then return false end
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[3], r[1], r[2])
+redis.call('EXPIRE', KEYS[3], ARGV[1])
 return {r[1], redis.call('HGET', KEYS[2], r[1]) or ''}
 """
 _RECOVER = """
@@ -109,7 +130,8 @@ def connect(url: str) -> redis.Redis:
 
 class SiteQueue(RedisQueue):
     """scrapy-redis's priority queue made reliable: a popped request stays in the in-flight hash until
-    `ack`; `recover` puts the in-flight requests of a dead worker back."""
+    `ack`; `recover` puts the in-flight requests of a dead worker back. Its keys lapse RUN_TTL after
+    their last write (the coordinator refreshes them while it lives)."""
 
     def __init__(self, server, spider, key, serializer=None):
         super().__init__(server, spider, key, serializer)
@@ -126,22 +148,24 @@ class SiteQueue(RedisQueue):
         with self.server.pipeline() as p:               # MULTI/EXEC: the request and its place, or neither
             p.hset(self.data, request.meta[LEASE], blob)
             p.zadd(self.pending, {request.meta[LEASE]: -request.priority})
+            p.expire(self.data, RUN_TTL)
+            p.expire(self.pending, RUN_TTL)
             p.execute()
 
     def pop(self, timeout=0):
-        got = self._pop(keys=[self.pending, self.data, self.inflight])
+        got = self._pop(keys=[self.pending, self.data, self.inflight], args=[RUN_TTL])
         if not got:
             return None
         lease, blob = got
         if not blob:                                    # its data is gone (Redis lost it): nothing to fetch
-            self.ack(lease)
+            self.ack(_text(lease))
             return None
         return self._decode_request(blob)
 
-    def ack(self, lease) -> None:
+    def ack(self, *leases: str) -> None:
         with self.server.pipeline() as p:
-            p.hdel(self.inflight, lease)
-            p.hdel(self.data, lease)
+            p.hdel(self.inflight, *leases)
+            p.hdel(self.data, *leases)
             p.execute()
 
     def recover(self) -> int:
@@ -154,52 +178,76 @@ class SiteQueue(RedisQueue):
         self.server.delete(self.pending, self.data, self.inflight)
 
 
+class SeenFilter(RFPDupeFilter):
+    """scrapy-redis's dupefilter whose set lapses RUN_TTL after its last write, as the queue's keys do."""
+
+    def request_seen(self, request):
+        with self.server.pipeline() as p:
+            p.sadd(self.key, self.request_fingerprint(request))
+            p.expire(self.key, RUN_TTL)
+            added, _ = p.execute()
+        return added == 0
+
+
 class Scheduler(RedisScheduler):
     """The worker's scheduler for one site: its queue and dupefilter in Redis (NIANBAO_REDIS_RUN), each
-    request acknowledged once the engine is done with it, and Redis outages waited out, not fatal."""
+    request acknowledged once Scrapy has let go of it, and Redis outages waited out, not fatal.
+
+    Acknowledging needs no engine internals: the engine holds a request it is working on (downloading
+    it, running its callback, storing its items, queueing the requests it yields) until it is done with
+    it, so a weak reference's finalizer (weakref.finalize) runs only after that. The finalizer just
+    notes the request's key; the notes are acknowledged in Redis at the scheduler's next call."""
 
     @classmethod
     def from_crawler(cls, crawler):
         instance = super().from_crawler(crawler)
         instance.crawler = crawler
         instance.run = crawler.settings["NIANBAO_REDIS_RUN"]
+        instance.released = collections.deque()        # keys of the requests Scrapy has let go of
+        instance.outstanding = set()                   # keys of the requests popped and not acknowledged
         return instance
 
     def open(self, spider):
         self.spider = spider
         base = site_key(self.run, spider.site_id)
         self.queue = SiteQueue(self.server, spider, base, serializer=self.serializer)
-        self.df = RFPDupeFilter(self.server, f"{base}:seen")
+        self.df = SeenFilter(self.server, f"{base}:seen")
         recovered = self.queue.recover()               # whatever a previous holder of the site left in flight
         if recovered:
             logger.info("nianbao: %s: %d requests in flight at a stopped worker queued again",
                         spider.site_id, recovered)
             self.stats.inc_value("nianbao/redis/recovered", recovered)
-        # Scrapy calls engine._remove_request(result, request=…) once a request is fully handled (its
-        # items processed, its new requests scheduled, or its redirect/retry queued): acknowledge it there.
-        engine = self.crawler.engine
-        remove = engine._remove_request
 
-        def removed(result, request):
-            self._ack(request)
-            return remove(result, request=request)
-        engine._remove_request = removed
-
-    def _ack(self, request) -> None:
-        lease = request.meta.get(LEASE)
-        if lease:
-            try:
-                self.queue.ack(lease)
-            except redis.RedisError as e:               # left in flight: done again by the site's next holder
-                logger.warning("nianbao: cannot acknowledge %s: %s", request.url, e)
+    def _ack(self) -> None:
+        """Acknowledge the requests released since the last call (on failure, they stay noted)."""
+        leases = []
+        while self.released:                           # popleft, like the finalizers' append, is atomic
+            leases.append(self.released.popleft())
+        if not leases:
+            return
+        try:
+            self.queue.ack(*leases)
+            self.outstanding.difference_update(leases)
+        except redis.RedisError as e:                  # kept: acknowledged at a later call, or done again
+            self.released.extend(leases)               # by the site's next holder
+            logger.warning("nianbao: cannot acknowledge %d requests: %s", len(leases), e)
 
     def close(self, reason):
+        if self.outstanding:                           # the engine is done with every request: those still
+            gc.collect()                               # alive are held by reference cycles only
+        self._ack()
+        if self.outstanding:
+            logger.warning("nianbao: %s: %d requests never acknowledged", self.spider.site_id, len(self.outstanding))
+            self.stats.set_value("nianbao/redis/unacknowledged", len(self.outstanding))
         if reason in HANDED_ON:
             return
         try:                                           # "finished" leaves nothing; a spent budget or a
             if len(self.queue) or self.queue.in_flight():  # failure drops what is left (the next run has it)
                 self.queue.clear()
-            self.server.hset(key(self.run, "done"), self.spider.site_id, reason)
+            with self.server.pipeline() as p:
+                p.hset(key(self.run, "done"), self.spider.site_id, reason)
+                p.expire(key(self.run, "done"), RUN_TTL)
+                p.execute()
         except redis.RedisError as e:
             logger.error("nianbao: %s: cannot record the site's end in Redis: %s", self.spider.site_id, e)
 
@@ -215,17 +263,93 @@ class Scheduler(RedisScheduler):
         return False
 
     def next_request(self):
+        self._ack()
         try:
-            return super().next_request()
+            request = super().next_request()
         except redis.RedisError as e:
             logger.warning("nianbao: Redis: %s", e)
             return None
+        lease = request.meta.get(LEASE) if request is not None else None
+        if lease:
+            self.outstanding.add(lease)
+            weakref.finalize(request, self.released.append, lease).atexit = False  # never at exit: not done
+        return request
 
     def has_pending_requests(self):
+        self._ack()
         try:
             return len(self) > 0
         except redis.RedisError:
             return True                                # an outage is no reason to call the site finished
+
+
+class Budget:
+    """The site's time budget (CLOSESPIDER_TIMEOUT, after the site's own settings) as the site's in the
+    run: the seconds crawled, added up in Redis every TICK over all the workers that held the site (a
+    killed worker's last TICK at most goes uncounted), and the site closed "closespider_timeout" when
+    none is left, also at once by a worker taking over a site whose budget is spent."""
+
+    def __init__(self, crawler, server: redis.Redis, run: str, budget: float):
+        self.crawler, self.server, self.budget = crawler, server, budget
+        self.spent, self.started = key(run, "spent"), key(run, "started")
+        self.sid = ""
+        self.last = 0.0
+        self.timer: CallLaterResult | None = None
+        self.ticker = create_looping_call(self.account)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        run, budget = crawler.settings.get("NIANBAO_REDIS_RUN"), crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
+        if not run or budget <= 0:
+            raise NotConfigured
+        ext = cls(crawler, connect(crawler.settings["REDIS_URL"]), run, budget)
+        crawler.signals.connect(ext.opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.closed, signal=signals.spider_closed)
+        return ext
+
+    def opened(self, spider) -> None:
+        self.sid, self.last = spider.site_id, time.monotonic()
+        try:
+            with self.server.pipeline() as p:
+                p.hsetnx(self.started, self.sid, time.time())
+                p.hget(self.spent, self.sid)
+                p.expire(self.started, RUN_TTL)
+                spent = float(p.execute()[1] or 0)
+        except redis.RedisError as e:                  # counted from here; the next TICK adds it up
+            logger.warning("nianbao: %s: cannot read the time spent: %s", self.sid, e)
+            spent = 0.0
+        left = max(self.budget - spent, 0.0)
+        self.crawler.stats.set_value("nianbao/budget/left_at_open", round(left, 1))
+        if spent:
+            logger.info("nianbao: %s: %.0f s of its %g s budget spent before; %.0f s left", self.sid, spent,
+                        self.budget, left)
+        self.timer = call_later(left, self.over)
+        self.ticker.start(TICK, now=False)
+
+    def account(self) -> None:
+        """Add the seconds since the last count to the site's time spent (kept for the next count if
+        Redis cannot be reached)."""
+        now = time.monotonic()
+        try:
+            with self.server.pipeline() as p:
+                p.hincrbyfloat(self.spent, self.sid, now - self.last)
+                p.expire(self.spent, RUN_TTL)
+                p.execute()
+            self.last = now
+        except redis.RedisError as e:
+            logger.warning("nianbao: %s: cannot count the time spent: %s", self.sid, e)
+
+    def over(self) -> None:
+        logger.info("nianbao: %s: its %g s time budget is spent (over all workers); closing it", self.sid,
+                    self.budget)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=OVER_BUDGET))
+
+    def closed(self, spider, reason) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        if self.ticker.running:
+            self.ticker.stop()
+        self.account()
 
 
 def _start_requests(spider) -> list:
@@ -238,18 +362,48 @@ def seed(server: redis.Redis, run: str, sites: list[dict], meta: dict) -> int:
     """Store the run (its sites and `meta`: settings, run record id) and queue every site's start
     requests through the shared dupefilter; then make it the run workers serve. Returns requests queued."""
     queued = 0
+    refresh(server, run, [])                           # alive from the start: no one takes it for stale
     for site in sites:
         spider = spider_class(site)(site=site)
         base = site_key(run, site["id"])
-        queue, df = SiteQueue(server, spider, base), RFPDupeFilter(server, f"{base}:seen")
+        queue, df = SiteQueue(server, spider, base), SeenFilter(server, f"{base}:seen")
         for request in _start_requests(spider):
             if request.dont_filter or not df.request_seen(request):
                 queue.push(request)
                 queued += 1
-    server.hset(key(run, "sites"), mapping={s["id"]: json.dumps(s, ensure_ascii=False, default=str) for s in sites})
-    server.hset(key(run, "meta"), mapping={k: json.dumps(v, default=str) for k, v in meta.items()})
-    server.set(CURRENT, run)
+    with server.pipeline() as p:                       # MULTI/EXEC: no key without its TTL, whenever killed
+        p.hset(key(run, "sites"), mapping={s["id"]: json.dumps(s, ensure_ascii=False, default=str) for s in sites})
+        p.hset(key(run, "meta"), mapping={k: json.dumps(v, default=str) for k, v in meta.items()})
+        p.expire(key(run, "sites"), RUN_TTL)
+        p.expire(key(run, "meta"), RUN_TTL)
+        p.set(CURRENT, run, ex=RUN_TTL)
+        p.execute()
     return queued
+
+
+def refresh(server: redis.Redis, run: str, site_ids: list[str]) -> None:
+    """The coordinator's heartbeat: the run (one of nianbao:runs) is alive for ALIVE_S more seconds, and
+    every key of it (and nianbao:current, nianbao:runs) lapses only RUN_TTL seconds from now."""
+    names = [CURRENT, RUNS, *(key(run, k) for k in ("meta", "sites", "done", "spent", "started"))]
+    for sid in site_ids:
+        base = site_key(run, sid)
+        names += [f"{base}:q", f"{base}:data", f"{base}:f", f"{base}:seen", key(run, "stats", sid)]
+    with server.pipeline() as p:                       # MULTI/EXEC, as above
+        p.sadd(RUNS, run)
+        p.set(key(run, "alive"), 1, ex=ALIVE_S)
+        for name in names:
+            p.expire(name, RUN_TTL)
+        p.execute()
+
+
+def clean_stale(server: redis.Redis, keep: str) -> list[str]:
+    """End every run but `keep` whose coordinator's heartbeat has lapsed (a killed `crawl --redis`);
+    returns their ids. Their sites still running at a worker finish there; nothing of them is claimed."""
+    stale = [r for r in (_text(m) for m in server.smembers(RUNS)) if r != keep and not server.exists(key(r, "alive"))]
+    for run in stale:
+        logger.info("nianbao: the run %s lost its coordinator; its keys are removed", run)
+        end_run(server, run)
+    return stale
 
 
 def state(server: redis.Redis, run: str) -> dict:
@@ -284,6 +438,7 @@ def end_run(server: redis.Redis, run: str) -> None:
     """The run is over: workers stop serving it; its keys go (leases lapse by themselves)."""
     if server.get(CURRENT) == run.encode():
         server.delete(CURRENT)
+    server.srem(RUNS, run)
     names = list(server.scan_iter(match=key(run, "*"), count=1000))
     for i in range(0, len(names), 500):
         server.delete(*names[i:i + 500])
@@ -296,10 +451,12 @@ class Worker(CrawlerProcess):
     def __init__(self, server: redis.Redis, redis_url: str, settings: dict, *, running: int = 16,
                  forever: bool = False, worker_id: str | None = None):
         base = get_project_settings()
-        base.setdict(settings, priority="cmdline")
+        settings = {**settings, "EXTENSIONS": {**base.getdict("EXTENSIONS"), **settings.get("EXTENSIONS", {}),
+                                               "crawler.distributed.Budget": 0}}
+        base.setdict(settings, priority="cmdline")   # also the crawlers' (CrawlerProcess.crawl adds them)
         super().__init__(base, install_root_handler=True)
         self.server, self.redis_url = server, redis_url
-        self.extra = dict(settings)
+        self.extra = settings
         self.running_max, self.forever = max(1, running), forever
         self.id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:4]}"
         self.run: str | None = None
@@ -338,7 +495,8 @@ class Worker(CrawlerProcess):
             self.run = current
         if self.run is None or current != self.run:
             return                                             # no run yet, or finishing the old one's sites
-        if drained(state(self.server, self.run)):
+        st = state(self.server, self.run)
+        if drained(st) or not st["known"]:                     # drained, or ended with its coordinator
             if not self.active and not self.forever:
                 self._stop()
             return
@@ -367,7 +525,7 @@ class Worker(CrawlerProcess):
         meta = {_text(k): json.loads(v) for k, v in self.server.hgetall(key(self.run, "meta")).items()}
         settings = get_project_settings()
         settings.setdict({**meta.get("settings", {}), **self.extra, "SCHEDULER": "crawler.distributed.Scheduler",
-                          "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                          "DUPEFILTER_CLASS": "crawler.distributed.SeenFilter",
                           "REDIS_URL": self.redis_url, "NIANBAO_REDIS_RUN": self.run,
                           "NIANBAO_RUN_ID": meta.get("run_key"), "SCHEDULER_PERSIST": True},
                          priority="cmdline")
@@ -393,6 +551,8 @@ class Worker(CrawlerProcess):
                     if isinstance(value, (int, float)) and not isinstance(value, bool):
                         p.hincrbyfloat(key(self.run, "stats", sid), name, value)
                 p.hincrby(key(self.run, "stats", sid), "sessions", 1)
+                p.hincrby(key(self.run, "stats", sid), "unacknowledged", stats.get("nianbao/redis/unacknowledged", 0))
+                p.expire(key(self.run, "stats", sid), RUN_TTL)
                 p.execute()
             self._release(keys=hosts, args=[self.owner(sid)])
         except redis.RedisError as e:                  # the leases lapse by themselves

@@ -7,10 +7,13 @@ so politeness, budget and health stay per site while hundreds of sites progress 
 reactor. When a crawler closes, the next queued site starts. Events go to standard output, one JSON
 object per line: {"event": "site_start"|"site_end"|"error"|"progress", "site": …, …}; Scrapy's log
 goes to RUN_DIR/crawl.log. SIGTERM or SIGINT closes the running sites cleanly and starts no more.
+The render sites share one Chromium (crawler.browser), started with the first of them and closed
+after the last; its own output goes to RUN_DIR/chromium-PID.log.
 """
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -21,6 +24,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from crawler import hygiene
+from crawler.browser import SharedBrowser
 from crawler.items import CrawlErrorItem
 from crawler.registry import spider_class
 
@@ -70,6 +74,10 @@ class Engine(CrawlerProcess):
         self.run_dir = run_dir
         self.emit = emit
         self.stopping = False
+        # one Chromium for all the render sites of this process, launched when the first one starts
+        self.browser = SharedBrowser(self.settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"),
+                                     run_dir / f"chromium-{os.getpid()}.log")
+        self.rendering: set[str] = set()   # the running render sites
 
     def _signal_shutdown(self, signum, frame):
         self.stopping = True          # no new site starts; the running ones close cleanly
@@ -82,6 +90,12 @@ class Engine(CrawlerProcess):
     def start_site(self, site: dict) -> None:
         crawler = self.create_crawler(spider_class(site))  # the entry's `spider: module:Class`, if any
         sid = site["id"]
+        if site.get("render"):
+            self.rendering.add(sid)
+            if url := self.browser.endpoint():
+                # its scrapy-playwright handler connects to the shared browser, in a context of its own
+                crawler.settings.setdict({"PLAYWRIGHT_CDP_URL": url, "PLAYWRIGHT_LAUNCH_OPTIONS": {}},
+                                         priority="cmdline")
         self.active[sid] = crawler
         crawler.signals.connect(lambda item, **_: self._item(sid, item), signal=signals.item_scraped, weak=False)
         crawler.signals.connect(lambda item, **_: self._item(sid, item), signal=signals.item_dropped, weak=False)
@@ -96,6 +110,7 @@ class Engine(CrawlerProcess):
 
     def _site_done(self, result, sid: str, crawler) -> None:
         del self.active[sid]
+        self.rendering.discard(sid)
         stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
         (self.run_dir / f"{sid}.stats.json").write_text(json.dumps(stats, default=str), encoding="utf-8")
         event = {"event": "site_end", "site": sid, **summary(stats)}
@@ -104,6 +119,8 @@ class Engine(CrawlerProcess):
             event["finish_reason"] = event["finish_reason"] or "crawler_error"
         self.emit(event)
         self.fill()
+        if not self.rendering and not any(s.get("render") for s in self.queue):
+            self.browser.close()      # no render site left: no idle browser for the rest of the run
         if not self.active and (not self.queue or self.stopping):
             self._stop_reactor()
 
@@ -133,7 +150,10 @@ def run_job(job: dict, out=sys.stdout) -> int:
         return 0
     ticker = task.LoopingCall(engine.progress)
     ticker.start(PROGRESS_EVERY, now=False)
-    engine.start(stop_after_crawl=False)
+    try:
+        engine.start(stop_after_crawl=False)
+    finally:
+        engine.browser.close()
     return EXIT_STOPPED if engine.stopping else 0
 
 

@@ -25,6 +25,7 @@ class DocumentItem(scrapy.Item):
     path = scrapy.Field()           # the content-addressed raw file under the data directory
     report = scrapy.Field()         # parsers.Report
     parse_error = scrapy.Field()    # one-line error text when parsing failed
+    url_state = scrapy.Field()      # its url_states row (pipelines.validators), stored with the document
 
 
 class CrawlErrorItem(scrapy.Item):

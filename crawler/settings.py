@@ -29,6 +29,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Scrapy starts CONCURRENT_ITEMS worker tasks for every callback's output; ours yield a handful each,
 # and the default 100 costs more CPU than the downloads themselves (measured with bench/crawl.py).
 CONCURRENT_ITEMS = 4
+# Scrapy re-reads and parses each callback's source on every response to warn about a generator's
+# `return value` (its cache misses on bound methods): a tenth of a many-site crawl's CPU, for a lint.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 COOKIES_ENABLED = True  # some portals set a session cookie on the column page
 
 # Robustness: retries (Scrapy lowers the priority of each retry, so it waits behind fresh work;
@@ -78,7 +81,9 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.DummyPolicy"
 HTTPCACHE_DIR = "httpcache"
 
 # JavaScript listings: scrapy-playwright with the system Chromium. The download handler is installed
-# only for sites with `render: true`, and only listing requests carry meta["playwright"].
+# only for sites with `render: true`, and only listing requests carry meta["playwright"]. In an engine
+# process (crawler.engine) these launch options start one Chromium shared by all its render sites
+# (crawler.browser; each site connects over PLAYWRIGHT_CDP_URL, in a browser context of its own).
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"),
@@ -94,17 +99,14 @@ PLAYWRIGHT_HANDLERS = {
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
 }
 
-ITEM_PIPELINES = {
-    "pipelines.rawstore.RawFilePipeline": 100,
-    "pipelines.parse.ParsePipeline": 200,
-    "pipelines.known.DedupePipeline": 150,       # known bytes are dropped before parsing
-    "pipelines.store.StorePipeline": 400,
-}
+# One item pipeline: each document's raw file, known-bytes check, parse and store run in a pool of
+# worker processes beside the downloads (pipelines.parsepool, pipelines.document): a slow PDF, OCR or
+# a database write never stalls another site's fetching; each worker is replaced after
+# NIANBAO_PARSE_TASKS documents.
+ITEM_PIPELINES = {"pipelines.store.StorePipeline": 400}
 EXTENSIONS = {"pipelines.runstats.RunStats": 500}
-# Parsing runs in a pool of worker processes beside the downloads (pipelines.parsepool): a slow PDF or
-# OCR never stalls another site's fetching; each worker is replaced after NIANBAO_PARSE_TASKS documents.
 NIANBAO_PARSE_WORKERS = 2
-NIANBAO_PARSE_TASKS = 200
+NIANBAO_PARSE_TASKS = 1000
 
 NIANBAO_DB = default_db()
 NIANBAO_DATA_DIR = default_data_dir()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from parsers.dates import iso_date
@@ -11,17 +10,16 @@ from parsers.encoding import decode_html
 from parsers.limits import MAX_TABLE_CELLS, check_size
 from parsers.model import Document, ParseError, TableBlock, TextBlock
 
-# Article containers of the CMSs that publish these reports (portals.md §5), most specific first.
-_CONTAINERS = [
-    "zoom", "Zoom", "ivs_content", "webeditorview", "articleContent", "article",
-]
-_CONTAINER_CLASSES = [
+# Article containers of the CMSs that publish these reports (portals.md §5), by id and by class.
+_CONTAINERS = {"zoom", "Zoom", "ivs_content", "webeditorview", "articleContent", "article"}
+_CONTAINER_CLASSES = {
     "TRS_Editor", "trs_editor", "Custom_UnionStyle", "webeditorview", "article-content",
     "detail-content", "xxgk_content", "zw-content",
-]
-_CONTAINER_XPATH = " | ".join(
-    [f"//*[@id='{i}']" for i in _CONTAINERS]
-    + [f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]" for c in _CONTAINER_CLASSES])
+}
+_XML_SPACE = re.compile(r"[ \t\r\n]+")     # what XPath's normalize-space() splits a class attribute on
+# lxml.html's parser and text_content(), without its Python element-class lookup on every element
+_PARSER = etree.HTMLParser()
+_TEXT = etree.XPath("string()", smart_strings=False)
 
 _BLOCK_TAGS = {
     "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "div", "dl", "dt",
@@ -46,9 +44,11 @@ def read_html(data: bytes, *, url: str | None = None) -> Document:
     text, _, warnings = decode_html(data)
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     try:
-        root = lxml.html.document_fromstring(text, base_url=url)
+        root = etree.fromstring(text, _PARSER, base_url=url)
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(f"unreadable HTML: {exc}") from None
+    if root is None:
+        raise ParseError("unreadable HTML: Document is empty")
     title = _title(root)
     published = _published(root)
     container = _content(root)
@@ -66,7 +66,7 @@ def read_html(data: bytes, *, url: str | None = None) -> Document:
 def _title(root) -> str | None:
     for xp in ("//meta[@name='ArticleTitle']/@content", "//h1", "//title"):
         for node in root.xpath(xp):
-            value = node if isinstance(node, str) else node.text_content()
+            value = node if isinstance(node, str) else _TEXT(node)
             value = _SPACES.sub(" ", value).strip()
             if value:
                 return value
@@ -79,14 +79,16 @@ def _published(root) -> str | None:
         if m:
             return iso_date(*m.groups())
     body = root.find("body")
-    m = _PUB_LINE.search(_SPACES.sub(" ", (body if body is not None else root).text_content()))
+    m = _PUB_LINE.search(_SPACES.sub(" ", _TEXT(body if body is not None else root)))
     return iso_date(*m.groups()) if m else None
 
 
 def _content(root):
     """The article element: a known CMS container, else the deepest element holding most of the text."""
-    for node in root.xpath(_CONTAINER_XPATH):
-        if len(_SPACES.sub("", node.text_content())) >= 20 or node.xpath(".//table"):
+    for node in root.xpath("//*[@id or @class]"):
+        if not _container(node):
+            continue
+        if len(_SPACES.sub("", _TEXT(node))) >= 20 or next(node.iterdescendants("table"), None) is not None:
             return node
     body = root.find("body")
     if body is None:
@@ -115,6 +117,14 @@ def _content(root):
         best = child
 
 
+def _container(el) -> bool:
+    """Whether el is one of the CMS article containers, by id or by a class among its classes."""
+    if el.get("id") in _CONTAINERS:
+        return True
+    classes = el.get("class")
+    return bool(classes) and not _CONTAINER_CLASSES.isdisjoint(_XML_SPACE.split(classes))
+
+
 def _wrapper(el) -> bool:
     """Whether el may wrap the whole article (not a paragraph, nor a data table)."""
     if el.tag in ("table", "tbody", "tr"):
@@ -138,41 +148,38 @@ class _Walker:
         self.line: list[str] = []
 
     def blocks(self, el) -> list:
-        self._visit(el)
-        self._flush()
+        line = self.line
+        walk = etree.iterwalk(el, events=("start", "end", "comment", "pi"))
+        for event, node in walk:
+            tag = node.tag
+            if event == "start":
+                if tag in _SKIP_TAGS:
+                    walk.skip_subtree()
+                elif tag == "br" or (tag == "table" and next(node.iterdescendants("table"), None) is None):
+                    if line:
+                        self._flush()
+                    if tag == "table":
+                        self._table(node)
+                    walk.skip_subtree()
+                else:
+                    if line and (tag in _BLOCK_TAGS or tag == "table"):
+                        self._flush()
+                    if text := node.text:
+                        line.append(text)
+                continue
+            if event == "end" and line and (tag in _BLOCK_TAGS or tag == "table"):
+                self._flush()
+            if tail := node.tail:       # after an element's end, a comment or a processing instruction
+                line.append(tail)
+        if line:
+            self._flush()
         return self.out
 
     def _flush(self):
         text = _SPACES.sub(" ", "".join(self.line)).strip()
+        self.line.clear()
         if text:
             self.out.append(TextBlock(text))
-        self.line = []
-
-    def _visit(self, el):
-        tag = el.tag if isinstance(el.tag, str) else None
-        if tag is None or tag in _SKIP_TAGS:
-            return self._tail(el)
-        if tag == "table" and not el.xpath(".//table"):
-            self._flush()
-            self._table(el)
-            return self._tail(el)
-        if tag == "br":
-            self._flush()
-            return self._tail(el)
-        block = tag in _BLOCK_TAGS or tag == "table"
-        if block:
-            self._flush()
-        if el.text:
-            self.line.append(el.text)
-        for child in el:
-            self._visit(child)
-        if block:
-            self._flush()
-        self._tail(el)
-
-    def _tail(self, el):
-        if el.tail:
-            self.line.append(el.tail)
 
     def _table(self, table):
         rows = table_grid(table)
@@ -194,8 +201,9 @@ def table_grid(table) -> list[list[str]]:
     grid: list[list[str | None]] = [[] for _ in trs]
     for r, tr in enumerate(trs):
         c = 0
-        for td in tr.xpath("./td | ./th"):
-            while c < len(grid[r]) and grid[r][c] is not None:
+        here = grid[r]
+        for td in tr.iterchildren("td", "th"):
+            while c < len(here) and here[c] is not None:
                 c += 1
             colspan = _span(td.get("colspan"), 100)
             rowspan = min(_span(td.get("rowspan"), len(trs) - r), len(trs) - r)
@@ -214,14 +222,21 @@ def table_grid(table) -> list[list[str]]:
     return [row for row in rows if any(row)] if width else []
 
 
+_SPAN = re.compile(r"\s*(\d+)")
+
+
 def _span(value: str | None, cap: int) -> int:
-    m = re.match(r"\s*(\d+)", value or "")
+    if value is None:
+        return 1
+    m = _SPAN.match(value)
     n = int(m.group(1)) if m else 1
     return max(1, min(n, max(cap, 1)))
 
 
 def cell_text(td) -> str:
     """A cell's text, one line per <br>/<p>/<div>, spaces collapsed within each line."""
+    if not len(td) and td.tag in _BLOCK_TAGS:     # text only: the walker's two lines (text, tail), unwalked
+        return "\n".join(t for t in (_SPACES.sub(" ", s).strip() for s in (td.text, td.tail) if s) if t)
     walker = _Walker()
     lines = []
     for block in walker.blocks(td):

@@ -64,7 +64,7 @@ def strip_chrome(lines: list[str]) -> list[str]:
 
 
 _PINYIN_NOTE = re.compile(r"[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
-_TRADITIONAL = set("國開報區與發這會為個們時對於關體機構縣鎮鄉辦廳門網條務處號當來說應進書實過單聯總況標題戶")
+_TRADITIONAL = re.compile("[國開報區與發這會為個們時對於關體機構縣鎮鄉辦廳門網條務處號當來說應進書實過單聯總況標題戶]")
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +76,7 @@ def simplified(lines: list[str]) -> list[str]:
     """The lines in simplified characters, without pinyin notes ("区(qū)"), for reading metadata;
     converted only when the text is clearly traditional (a simplified name may not survive t2s)."""
     text = _PINYIN_NOTE.sub("", "\n".join(lines))
-    if sum(ch in _TRADITIONAL for ch in text) >= 3:
+    if len(_TRADITIONAL.findall(text)) >= 3:
         text = _to_simplified().convert(text)
     return text.split("\n")
 

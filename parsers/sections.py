@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from parsers.labels import norm
 from parsers.model import Block, TextBlock
@@ -22,6 +23,7 @@ SECTION_PHRASES = [(key, re.compile(pattern)) for key, pattern in [
 OUTPUT = ("overview", "problems", "other")
 
 
+@lru_cache(maxsize=8192)       # the matcher and the section reader ask of the same lines
 def heading(text: str) -> tuple[bool, str | None]:
     """(is a numbered top-level heading, its section key or None)."""
     m = HEADING.match(text)

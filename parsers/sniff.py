@@ -17,6 +17,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HTML_START = re.compile(
     r"<\s*(!doctype\s+html|html|head|body|meta|title|table|div|p|span|br|h[1-6]|!--|script|style|link|center|font)[\s>/]",
     re.I)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")     # C0 controls other than \t\n\f\r and \x1a (EOF)
 
 
 def sniff(data: bytes) -> str:
@@ -80,6 +81,6 @@ def _as_text(sample: bytes) -> str | None:
             if exc.start < len(sample) - 4:     # a multibyte char cut at the end of the sample is fine
                 continue
             text = sample[:exc.start].decode(enc)
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f\x1a")
+        controls = len(_CONTROLS.findall(text))
         return text if controls <= len(text) // 100 else None
     return None

@@ -59,6 +59,7 @@ def glued(raw: str) -> re.Match | None:
     return GLUED.match(raw.strip())
 
 
+@lru_cache(maxsize=8192)       # called on every cell of every row reading, many times a report
 def is_value(raw: str) -> bool:
     """True for a non-blank cell that prints a value (a number or a printed "nothing")."""
     return bool(raw.strip()) and parse_value(raw)[1]

@@ -145,7 +145,7 @@ def find_or_create(conn: Connection, key: AgencyKey, printed: str, cache: Mutabl
     agency_id = conn.execute(_SELECT, {"key": key.key}).scalar()
     created = False
     if agency_id is None:
-        agency_id = conn.execute(insert_ignore(conn, AGENCIES, ["key"]).returning(AGENCIES.c.id), dict(
+        agency_id = conn.execute(insert_ignore(conn, AGENCIES, ["key"], returning=["id"]), dict(
             key=key.key, name=key.name, province=key.province, city=key.city, county=key.county,
             code=key.code, level=key.level, region_source=key.region_source, created_at=utcnow(),
         )).scalar()

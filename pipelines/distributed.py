@@ -32,7 +32,9 @@ def crawl_run(sites: list[dict], *, redis_url: str, db_url: str, data_dir, budge
 
     The dataset lock is held for the run (no one-machine crawl of the same dataset meanwhile). If Redis
     loses the run (restarted without persistence), the run ends "interrupted": what was stored stays,
-    each document in its own transaction, and the next run fetches the rest."""
+    each document in its own transaction, and the next run fetches the rest. While waiting, the run's
+    keys in Redis are kept from lapsing (distributed.refresh); a killed coordinator's run lapses by
+    itself, or is removed when the next coordinator starts (distributed.clean_stale)."""
     server = _redis(redis_url)
     try:
         engine = open_db(db_url)
@@ -44,10 +46,12 @@ def crawl_run(sites: list[dict], *, redis_url: str, db_url: str, data_dir, budge
             extra = {**(settings or {}), "NIANBAO_RUN_COORDINATED": True}
             if budget:
                 extra["CLOSESPIDER_TIMEOUT"] = budget
+            stale = distributed.clean_stale(server, keep=run_key)
             queued = distributed.seed(server, run_key, sites, {"run_key": run_key, "run_id": run_id, "settings": extra})
             if on_event:
-                on_event({"event": "seeded", "run": run_key, "sites": len(sites), "requests": queued})
-            lost = _wait(server, run_key, on_event, poll)
+                on_event({"event": "seeded", "run": run_key, "sites": len(sites), "requests": queued,
+                          "stale_runs_removed": stale})
+            lost = _wait(server, run_key, [s["id"] for s in sites], on_event, poll)
             results = distributed.site_results(server, run_key)
             status = _record(engine, run_id, results, lost)
             distributed.end_run(server, run_key)
@@ -58,10 +62,16 @@ def crawl_run(sites: list[dict], *, redis_url: str, db_url: str, data_dir, budge
         engine.dispose()
 
 
-def _wait(server, run: str, on_event, poll: float) -> bool:
-    """Until the run has drained; True if Redis lost it meanwhile."""
+def _wait(server, run: str, site_ids: list[str], on_event, poll: float) -> bool:
+    """Until the run has drained, keeping its keys alive; True if Redis lost it meanwhile."""
+    every = min(distributed.ALIVE_S / 4, distributed.RUN_TTL / 3)
+    refreshed = time.monotonic()
     while True:
         try:
+            if time.monotonic() - refreshed >= every:
+                distributed.refresh(server, run, site_ids)
+                distributed.clean_stale(server, keep=run)
+                refreshed = time.monotonic()
             st = distributed.state(server, run)
         except redis.RedisError as e:
             if on_event:
@@ -83,7 +93,9 @@ def _record(engine, run_id: int, results: dict, lost: bool) -> str:
     for sid, r in results.items():
         documents = r.get("pages", 0) + r.get("attachments", 0)
         reason = r.get("finish_reason") or ("redis_lost" if lost else "not_finished")
-        status = runstats.site_status(reason, documents, r.get("errors", 0))
+        # a site over its time budget ended well, as on one machine (the next run goes on from there)
+        ended = "finished" if reason == distributed.OVER_BUDGET else reason
+        status = runstats.site_status(ended, documents, r.get("errors", 0))
         ok = ok and status != "failing"
         r["status"] = status
         runstats.record_site_result(engine, run_id, sid, status=status, finish_reason=reason,

@@ -1,12 +1,12 @@
-"""Parsing beside the downloads: documents are parsed in a bounded pool of worker processes.
+"""Work beside the downloads: documents are parsed and stored in a bounded pool of worker processes.
 
 A 200-page PDF, a LibreOffice conversion or OCR takes seconds; in the crawl's reactor thread it would
 stall every site's fetching. The pool has NIANBAO_PARSE_WORKERS processes (spawned, so no reactor
 state is forked; a fork server would be lighter but outlives a killed parent) and is replaced by a
 fresh one after NIANBAO_PARSE_TASKS documents per worker (a leaking converter cannot grow without
 bound; the old pool finishes its work and exits; Python 3.11's own max_tasks_per_child can hang the
-pool). The workers die with the crawl process. A worker that dies (out of memory, a crash)
-costs that one document a recorded parse error; the pool is rebuilt for the next.
+pool). The workers die with the crawl process. A worker that dies (out of memory, a crash) raises
+WorkerDied for that one call; the pool is rebuilt for the next.
 """
 from __future__ import annotations
 
@@ -23,9 +23,13 @@ from crawler import hygiene
 _pools: dict[tuple[int, int], list] = {}     # (workers, tasks) -> [executor, documents submitted]
 
 
-def _call(function: str, body: bytes, kwargs: dict):
+class WorkerDied(Exception):
+    """The worker process running a call died (out of memory, a crash)."""
+
+
+def _call(function: str, args: tuple, kwargs: dict):
     module, _, name = function.rpartition(".")
-    return getattr(importlib.import_module(module), name)(body, **kwargs)
+    return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
 
 def pool(workers: int, tasks: int) -> ProcessPoolExecutor:
@@ -42,15 +46,15 @@ def pool(workers: int, tasks: int) -> ProcessPoolExecutor:
     return entry[0]
 
 
-async def run(function: str, body: bytes, *, workers: int, tasks: int, **kwargs):
-    """function(body, **kwargs) in a pool process (function: a dotted path); returns its result, or
-    (None, error) when the worker died."""
+async def run(function: str, *args, workers: int, tasks: int, **kwargs):
+    """function(*args, **kwargs) in a pool process (function: a dotted path); its result. WorkerDied
+    when the worker died."""
     try:
-        future = pool(workers, tasks).submit(_call, function, body, kwargs)
+        future = pool(workers, tasks).submit(_call, function, args, kwargs)
         return await asyncio.wrap_future(future)
     except BrokenProcessPool:
         _pools.pop((workers, tasks), None)
-        return None, "parser process died (out of memory or a crash)"
+        raise WorkerDied("parser process died (out of memory or a crash)") from None
 
 
 def shutdown() -> None:

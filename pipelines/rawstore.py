@@ -11,13 +11,10 @@ import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import Engine, func, insert, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import func, inspect, select
 
-from crawler.items import DocumentItem
 from parsers.media import EXTENSIONS
-from pipelines import engines, settings
-from pipelines.db import DatabaseError, insert_ignore, one_line, utcnow, writer
+from pipelines.db import DatabaseError, insert_ignore, writer
 from pipelines.db.models import DatasetMeta, FetchError, Source
 
 logger = logging.getLogger(__name__)
@@ -118,55 +115,3 @@ def store(data_dir: str | os.PathLike, body: bytes, media_type: str | None = Non
         Path(tmp).unlink(missing_ok=True)
         raise
     return sha, rel
-
-
-class RawFilePipeline:
-    """Stores each fetched document's bytes and sets item["sha256"] and item["path"].
-
-    A file that cannot be stored is an error of the run: logged, counted (nianbao/raw_store_errors)
-    and recorded in fetch_errors for its URL when the crawler has a dataset. The document is parsed
-    and stored without a path all the same; the next sighting of its bytes stores the file.
-    """
-
-    def __init__(self, data_dir: str, crawler=None, db_url: str | None = None):
-        self.data_dir = data_dir
-        self.crawler = crawler
-        self.db_url = db_url
-        self.engine: Engine | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(settings.data_dir(crawler.settings), crawler, settings.db_url(crawler.settings))
-
-    def close_spider(self):
-        if self.engine is not None and self.db_url is not None:
-            engines.release(self.db_url)
-
-    def process_item(self, item):
-        if not isinstance(item, DocumentItem) or item.get("status") == 304 or item.get("body") is None:
-            return item
-        body = item["body"]
-        try:
-            item["sha256"], item["path"] = store(self.data_dir, body, item.get("media_type"), item.get("filename"))
-        except OSError as e:
-            item["sha256"] = hashlib.sha256(body).hexdigest()
-            self._error(item, RAW_ERROR + one_line(e))
-        return item
-
-    def _error(self, item, error: str) -> None:
-        logger.error("nianbao: %s: %s", item.get("url"), error)
-        if self.crawler is None:
-            return
-        stats = self.crawler.stats
-        stats.inc_value("nianbao/raw_store_errors")
-        if self.db_url is None:
-            return
-        try:
-            if self.engine is None:
-                self.engine = engines.acquire(self.db_url)
-            with writer(self.engine).begin() as conn:
-                conn.execute(insert(FetchError).values(
-                    run_id=stats.get_value("nianbao/run_id"), site=item.get("site"), url=item.get("url"),
-                    status=item.get("status"), error=error[:1000], referer=item.get("parent_url"), at=utcnow()))
-        except (DBAPIError, DatabaseError) as e:
-            logger.error("nianbao: cannot record the error: %s", one_line(e))

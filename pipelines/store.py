@@ -1,73 +1,88 @@
-"""StorePipeline: writes each document to the dataset (one transaction each) and records fetch errors."""
+"""StorePipeline: hands each crawled item to pipelines.document in a parse worker and records the outcome."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy.exceptions import DropItem
-from sqlalchemy import Engine, insert
-from sqlalchemy.exc import DBAPIError
 
 from crawler.items import CrawlErrorItem, DocumentItem
-from pipelines import dataset, engines, rawstore, settings
-from pipelines.db import DatabaseError, one_line, utcnow, writer
-from pipelines.db.models import FetchError
+from pipelines import document, engines, parsepool, rawstore, settings
 
 logger = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Stores DocumentItems (sources, reports, cells, checks) and CrawlErrorItems (fetch_errors).
+    """The crawl's one item pipeline: DocumentItems are stored (raw file, known bytes, parse, dataset)
+    and CrawlErrorItems recorded in fetch_errors, beside the downloads.
 
-    A database that is locked past the busy timeout or goes away ends the run with reason
-    "database_error"; the document's transaction is rolled back, so no half-written report remains.
+    With NIANBAO_PARSE_WORKERS > 0 (the crawl's default) the work runs in pipelines.parsepool's worker
+    processes; 0 runs it in the calling thread. NIANBAO_PARSER names the parse function (the tests slow
+    it down on purpose). A database that is locked past the busy timeout or goes away ends the run
+    with reason "database_error"; the document's transaction is rolled back, so no half-written report
+    remains. A worker that dies costs its document a recorded parse error. An item that arrives
+    parsed (its "report" or "parse_error" set) is stored as it is.
     """
 
-    def __init__(self, crawler, db_url: str, data_dir: str | None = None):
+    def __init__(self, crawler, db_url: str, data_dir: str | None = None, *, workers: int = 0, tasks: int = 50,
+                 parser: str = document.PARSER):
         self.crawler = crawler
         self.db_url = db_url
-        self.data_dir = data_dir            # recorded in the dataset as where its raw files are
-        self.engine: Engine | None = None
-        self.version: str | None = None
-        self.agency_cache: dict = {}         # agencies and aliases stored, for dataset.store_document
+        self.data_dir = data_dir
+        self.workers, self.tasks, self.parser = workers, tasks, parser
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, settings.db_url(crawler.settings), settings.data_dir(crawler.settings))
+        s = crawler.settings
+        return cls(crawler, settings.db_url(s), settings.data_dir(s), workers=s.getint("NIANBAO_PARSE_WORKERS", 0),
+                   tasks=s.getint("NIANBAO_PARSE_TASKS", 50), parser=s.get("NIANBAO_PARSER") or document.PARSER)
 
     def open_spider(self):
-        self.engine = engines.acquire(self.db_url)
-        self.version = dataset.parser_version()
+        engine = engines.acquire(self.db_url)           # opened (and migrated) here, before any worker
         if self.data_dir is not None:
-            rawstore.record_raw_dir(self.engine, self.data_dir)
+            rawstore.record_raw_dir(engine, self.data_dir)
 
     def close_spider(self):
-        if self.engine is not None:
-            engines.release(self.db_url)
+        engines.release(self.db_url)
+        if self.workers <= 0:
+            document.close(self.db_url)
 
-    def process_item(self, item):
-        assert self.engine is not None and self.version is not None, "open_spider() opens the dataset first"
-        stats = self.crawler.stats
+    async def process_item(self, item):
+        fields = {k: v for k, v in item.items() if k not in ("report", "parse_error")}
+        fields["run_id"] = self.crawler.stats.get_value("nianbao/run_id")
+        if isinstance(item, CrawlErrorItem):
+            self._record(item, await self._run("handle_error", fields, db_url=self.db_url))
+            return item
+        if not isinstance(item, DocumentItem):
+            return item
+        kwargs: dict[str, Any] = {"db_url": self.db_url, "data_dir": self.data_dir, "parser": self.parser}
+        if item.get("report") is not None or item.get("parse_error"):    # it arrives parsed: stored as it is
+            kwargs["parsed"] = (item.get("report"), item.get("parse_error"))
         try:
-            if isinstance(item, CrawlErrorItem):
-                self._fetch_error(item)
-            elif isinstance(item, DocumentItem):
-                if item.get("status") == 304:
-                    dataset.record_not_modified(self.engine, item)
-                elif item.get("sha256"):
-                    outcome = dataset.store_document(self.engine, item, self.version, self.agency_cache)
-                    stats.inc_value(f"nianbao/{outcome}")
-        except (DBAPIError, DatabaseError) as e:
-            settings.fail_run(self.crawler, one_line(e))
-            raise DropItem(f"not stored: {item.get('url')}: database error", log_level="ERROR") from None
-        finally:
-            if isinstance(item, DocumentItem):
-                item["body"] = None
+            out = await self._run("handle", fields, **kwargs)
+        except parsepool.WorkerDied as e:    # stored unparsed, with the reason, in this process
+            out = document.handle(fields, **kwargs, parse_error=str(e))
+        item["body"] = None
+        item["sha256"], item["path"] = out.get("sha256"), out.get("path")
+        self._record(item, out)
+        item["url_state"] = None        # written with the document (pipelines.validators)
+        if out.get("outcome") == "known":
+            raise DropItem(f"already stored: {item.get('url')} ({(item['sha256'] or '')[:12]})", log_level="DEBUG")
         return item
 
-    def _fetch_error(self, item) -> None:
-        assert self.engine is not None, "open_spider() opens the dataset first"
-        with writer(self.engine).begin() as conn:
-            conn.execute(insert(FetchError).values(
-                run_id=self.crawler.stats.get_value("nianbao/run_id"), site=item.get("site"), url=item.get("url"),
-                status=item.get("status"), error=(item.get("error") or "unknown error")[:1000],
-                referer=item.get("referer"), at=utcnow()))
+    async def _run(self, name: str, fields: dict, **kwargs) -> dict:
+        """pipelines.document's `name`(fields, **kwargs), in a worker or (no workers) here."""
+        if self.workers > 0:
+            return await parsepool.run(f"pipelines.document.{name}", fields, workers=self.workers,
+                                       tasks=self.tasks, **kwargs)
+        return getattr(document, name)(fields, **kwargs)
+
+    def _record(self, item, out: dict) -> None:
+        stats = self.crawler.stats
+        if out.get("raw_error"):
+            stats.inc_value("nianbao/raw_store_errors")
+        if out.get("outcome") in ("new_report", "source", "parse_error"):
+            stats.inc_value(f"nianbao/{out['outcome']}")
+        if out.get("db_error"):
+            settings.fail_run(self.crawler, out["db_error"])
+            raise DropItem(f"not stored: {item.get('url')}: database error", log_level="ERROR")

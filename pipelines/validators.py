@@ -6,6 +6,8 @@ What each URL answered last is kept in url_states (one row per site and request 
 - a document without validators is asked again only when due (NIANBAO_RECHECK_DAYS after its last
   check); a listing without validators is fetched every night, and the same bytes (sha256) as last time
   count as unchanged: the response reaches the spider as a 304;
+- a fetched document's row travels with it and is written in the document's own transaction
+  (pipelines.document), so a crawl killed at any moment never remembers a document the dataset lacks;
 - an unchanged page is not parsed: the requests it led to when last parsed are made again instead
   (listings always, documents when due, failed, never fetched or carrying validators);
 - a failed fetch keeps when and why (failed_at, error, failures) and is asked again on the next night;
@@ -26,7 +28,7 @@ from scrapy.http import Response
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from crawler.items import CrawlErrorItem
+from crawler.items import CrawlErrorItem, DocumentItem
 from crawler.middlewares import NotFetched
 from pipelines import engines
 from pipelines.db import DatabaseError, one_line, open_db, upsert, utcnow, writer
@@ -88,9 +90,11 @@ class UrlStates:
         self.known: dict[str, dict] = {}
         self.validators: dict[str, dict] = {}   # documents stored before url_states existed
         self.dirty: set[str] = set()
+        self.pending: set[str] = set()          # documents whose row is written with the document itself
         self.fetched = self.listings = 0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
     def of(cls, crawler) -> UrlStates:
@@ -126,16 +130,29 @@ class UrlStates:
 
     def save(self, key: str, state: dict) -> None:
         self.known[key] = state
+        if key in self.pending:
+            return
         self.dirty.add(key)
         if len(self.dirty) >= FLUSH_EVERY:
             self.flush()
 
+    def item_scraped(self, item, **_):
+        """A document through the item pipelines whose row no pipeline wrote (pipelines.store writes it
+        with the document, then clears it): remembered as usual."""
+        row = item.get("url_state") if isinstance(item, DocumentItem) else None
+        if row and row["key"] in self.known:
+            self.save(row["key"], self.known[row["key"]])
+
+    def row(self, key: str) -> dict:
+        """The url_states row of a key."""
+        row = {"site": self.site, "key": key, **{c: self.known[key].get(c) for c in _COLUMNS}}
+        row["failures"] = row["failures"] or 0
+        return row
+
     def flush(self) -> None:
         if self.engine is None or not self.dirty:
             return
-        rows = [{"site": self.site, "key": k, **{c: self.known[k].get(c) for c in _COLUMNS}} for k in self.dirty]
-        for row in rows:
-            row["failures"] = row["failures"] or 0
+        rows = [self.row(k) for k in self.dirty]
         try:
             with writer(self.engine).begin() as conn:
                 conn.execute(upsert(conn, UrlState.__table__, ["site", "key"]), rows)
@@ -237,6 +254,8 @@ class UrlStates:
         if state.get("changed_at") and r == DOCUMENT:
             self.stats.inc_value("nianbao/documents/changed")
         state["changed_at"] = now
+        if r == DOCUMENT:       # remembered only with the document (after_parse): a kill cannot lose it
+            self.pending.add(key)
         self.save(key, state)
         return response
 
@@ -250,7 +269,8 @@ class UrlStates:
     # ---- spider side -----------------------------------------------------------------------------
 
     def after_parse(self, response, result):
-        """The spider's output, recorded as the page's links; an unchanged page's known links appended."""
+        """The spider's output, recorded as the page's links; an unchanged page's known links appended.
+        A fetched document carries its own url_states row (DocumentItem "url_state"), written with it."""
         request = response.request
         key = request.meta.get("nb_key") if request is not None else None
         if key is None or key not in self.known or response.status >= 400:   # a failure is kept by after_fetch
@@ -260,21 +280,28 @@ class UrlStates:
             yield from result
             yield from self.known_links(key)
             return
-        links, rejected = [], None
-        for out in result:
+        outs, links, rejected = list(result), [], None
+        for out in outs:
             if isinstance(out, Request):
                 link = self.link(out)
                 if link:
                     links.append(link)
             elif isinstance(out, CrawlErrorItem) and out.get("url") in (response.url, request.url, linked_url(request)):
                 rejected = out.get("error") or "rejected"
-            yield out
         state = self.known[key]
         if rejected:   # a page the spider refused (a challenge page): not remembered as the page
             self.save(key, {**state, "etag": None, "last_modified": None, "sha256": None, "error": rejected[:300],
                             "failed_at": utcnow(), "failures": (state.get("failures") or 0) + 1})
         else:
             self.save(key, {**state, "links": links})
+        document = next((o for o in outs if isinstance(o, DocumentItem)), None) if not rejected else None
+        if key in self.pending:
+            self.pending.discard(key)
+            if document is not None:
+                document["url_state"] = self.row(key)
+            else:               # no document came of it (a listing after all): remembered as usual
+                self.save(key, self.known[key])
+        yield from outs
 
     def link(self, request) -> dict | None:
         r = role(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -63,6 +64,13 @@ def count_sources(path) -> int:
         return 0
 
 
+def stored_documents(path) -> set[tuple[str, str]]:
+    """(host, path and query) of every document whose bytes and raw file the dataset holds."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        urls = [r[0] for r in conn.execute("SELECT url FROM sources WHERE path IS NOT NULL")]
+    return {(u.hostname, u.path + (f"?{u.query}" if u.query else "")) for u in map(urlsplit, urls)}
+
+
 @pytest.mark.parametrize("fraction", [0.15, 0.5, 0.85], ids=["early", "middle", "late"])
 def test_a_crawl_killed_and_started_again_ends_with_the_same_dataset(net, reference, tmp_path, fraction):
     expected, total = reference
@@ -77,11 +85,16 @@ def test_a_crawl_killed_and_started_again_ends_with_the_same_dataset(net, refere
     proc.kill()
     proc.wait()
     assert 0 < count_sources(path) < total
+    stored = stored_documents(path)
+    n0 = len(net.log)
 
     again = start_cli_crawl(reg, db, tmp_path)
     again.communicate(timeout=600)
     assert again.returncode in (0, 1)
     assert canonical(db) == expected
+    # nothing stored before the kill was downloaded again (listings are asked every night)
+    downloaded = {(ip, target) for ip, _, target, status in net.log[n0:] if status == 200}
+    assert stored and not stored & downloaded, sorted(stored & downloaded)[:5]
     with sqlite3.connect(path) as conn:
         runs = [r[0] for r in conn.execute("SELECT status FROM crawl_runs ORDER BY id")]
     assert runs[0] == "interrupted" and len(runs) == 2 and runs[1] != "running"

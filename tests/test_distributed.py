@@ -1,9 +1,11 @@
 """Distributed crawling (issue 8, item 5): `nianbao crawl --redis` seeds a run, `nianbao worker`s crawl it.
 
-Against the simulated portals, the real local Redis (databases 10-12, flushed before use) and a
+Against the simulated portals, the real local Redis (databases 8-12, flushed before use) and a
 PostgreSQL database of each test's own: three workers store the same dataset as one process, each
-report once; a worker SIGKILLed mid-run plus a replacement still does; a Redis server killed and
-started again mid-run leaves a consistent dataset that the next run completes.
+report once, every request acknowledged as it is done; a worker SIGKILLed mid-run plus a replacement
+still does, the replacement going on with the sites' time budgets; a site's budget spent by earlier
+holders counts; a killed coordinator's keys lapse or go when the next coordinator starts; a Redis
+server killed and started again mid-run leaves a consistent dataset that the next run completes.
 """
 from __future__ import annotations
 
@@ -106,9 +108,10 @@ def _worker(redis_url: str, db_url: str, data_dir, log: Path) -> subprocess.Pope
 class Coordinator(threading.Thread):
     """`nianbao crawl --redis` (pipelines.distributed.crawl_run) in a thread; `result` when it returns."""
 
-    def __init__(self, net, redis_url, db_url, data_dir):
+    def __init__(self, net, redis_url, db_url, data_dir, budget=None):
         super().__init__(daemon=True)
-        self.args = dict(redis_url=redis_url, db_url=db_url, data_dir=data_dir, settings=LOOPBACK_SETTINGS, poll=0.5)
+        self.args = dict(redis_url=redis_url, db_url=db_url, data_dir=data_dir, settings=LOOPBACK_SETTINGS, poll=0.5,
+                         budget=budget)
         self.sites, self.result, self.error = net.sites, None, None
 
     def run(self):
@@ -169,6 +172,8 @@ def test_three_workers_store_the_same_dataset_as_one_process(net, one_process, p
         runs = c.execute("SELECT site, count(*) FROM site_runs GROUP BY site").fetchall()
     assert sorted(runs) == sorted((s["id"], 1) for s in net.sites)
     assert not redis.Redis.from_url(redis_url).keys("nianbao:*:site:*")  # the run's keys are gone
+    # every request was acknowledged while its site ran (weakref.finalize), none left for the site's close
+    assert not any(r.get("unacknowledged") for r in coordinator.result["sites"].values())
 
 
 def test_a_worker_killed_mid_run_and_a_replacement_store_the_same_dataset(net, one_process, pg, tmp_path, workers):
@@ -187,7 +192,9 @@ def test_a_worker_killed_mid_run_and_a_replacement_store_the_same_dataset(net, o
     coordinator.join(timeout=600)
     assert coordinator.error is None and coordinator.result is not None
     assert workers[1].wait(timeout=60) == 0
-    assert "queued again" in (tmp_path / "replacement.log").read_text()
+    replaced = (tmp_path / "replacement.log").read_text()
+    assert "queued again" in replaced
+    assert "budget spent before" in replaced        # the time budget went on, not restarted
     rows = canonical(db_url)
     _assert_each_report_once(rows)
     _assert_same(rows, one_process)
@@ -269,3 +276,83 @@ def test_unreachable_redis_or_dataset_is_one_line_and_exit_2(net, tmp_path, caps
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and err[0].startswith("nianbao worker: cannot reach Redis")
     assert err[1].startswith("nianbao crawl: cannot reach Redis") and err[2].startswith("nianbao worker: ")
+
+
+def test_a_site_taken_over_gets_what_is_left_of_its_budget_and_one_spent_is_over_budget(net, pg, tmp_path, workers):
+    """The time budget is the site's in the run: seconds spent by earlier holders (set here as a killed
+    worker would have left them) count; a site with none left ends "closespider_timeout" at once."""
+    db_url, redis_url = pg(), _redis(9)
+    spent, partly, fresh = (s["id"] for s in net.sites)
+    coordinator = Coordinator(net, redis_url, db_url, tmp_path / "data", budget=600)
+    coordinator.start()
+    server = redis.Redis.from_url(redis_url)
+    _wait_for(lambda: server.get("nianbao:current"), 60, "the run seeded")
+    run = server.get("nianbao:current").decode()
+    server.hset(f"nianbao:{run}:spent", mapping={spent: 600, partly: 100})
+    workers.append(_worker(redis_url, db_url, tmp_path / "data", tmp_path / "w0.log"))
+    coordinator.join(timeout=600)
+    assert coordinator.error is None and coordinator.result is not None
+    assert workers[0].wait(timeout=60) == 0
+    sites = coordinator.result["sites"]
+    assert sites[spent]["finish_reason"] == "closespider_timeout"
+    assert sites[partly]["finish_reason"] == sites[fresh]["finish_reason"] == "finished"
+    log = (tmp_path / "w0.log").read_text()
+    assert f"{partly}: 100 s of its 600 s budget spent before; 500 s left" in log
+    assert f"{spent}: 600 s of its 600 s budget spent before; 0 s left" in log
+    with psycopg.connect(services.pg_dsn(db_url.rsplit("/", 1)[1])) as c:
+        reasons = dict(c.execute("SELECT site, finish_reason FROM site_runs").fetchall())
+    assert reasons[spent] == "closespider_timeout" and reasons[fresh] == "finished"
+
+
+def _coordinator(redis_url: str, db_url: str, sites_file: Path, log: Path, **env: str) -> subprocess.Popen:
+    """`nianbao crawl --redis` as a process of its own (to be killed)."""
+    code = "import sys; from nianbao.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", code, "crawl", "--sites", str(sites_file), "--redis", redis_url,
+                             "--db", db_url, "--data-dir", str(log.parent / "data")],
+                            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+
+
+def _killed_coordinator(redis_url, db_url, sites_file, log, **env) -> str:
+    """A coordinator SIGKILLed once it has seeded its run; the run's id."""
+    server = redis.Redis.from_url(redis_url)
+    proc = _coordinator(redis_url, db_url, sites_file, log, **env)
+    try:
+        _wait_for(lambda: server.get("nianbao:current"), 120, "the run seeded")
+    finally:
+        proc.kill()
+        proc.wait()
+    return server.get("nianbao:current").decode()
+
+
+def test_a_killed_coordinators_keys_lapse_or_go_when_the_next_one_starts(net, one_process, pg, tmp_path, workers):
+    """Every key of a run has a TTL; a killed coordinator's run vanishes from Redis by itself, or, once
+    its heartbeat has lapsed, when the next coordinator starts; that next run stores the whole dataset."""
+    import yaml
+
+    db_url, redis_url = pg(), _redis(8)
+    server = redis.Redis.from_url(redis_url)
+    sites_file = tmp_path / "sites.yaml"
+    sites_file.write_text(yaml.safe_dump(net.sites, allow_unicode=True), encoding="utf-8")
+
+    _killed_coordinator(redis_url, db_url, sites_file, tmp_path / "c1.log",
+                        NIANBAO_REDIS_RUN_TTL="3", NIANBAO_REDIS_ALIVE_S="2")
+    names = server.keys("nianbao:*")
+    assert names and all(server.ttl(n) != -1 for n in names), [n for n in names if server.ttl(n) == -1]
+    _wait_for(lambda: not server.keys("nianbao:*"), 60, "the dead run's keys to lapse")
+
+    dead = _killed_coordinator(redis_url, db_url, sites_file, tmp_path / "c2.log", NIANBAO_REDIS_ALIVE_S="2")
+    assert server.ttl(f"nianbao:{dead}:meta") > 60                    # far from lapsing by itself
+    _wait_for(lambda: not server.exists(f"nianbao:{dead}:alive"), 30, "the dead run's heartbeat to lapse")
+    coordinator = Coordinator(net, redis_url, db_url, tmp_path / "data")
+    coordinator.start()
+    _wait_for(lambda: (server.get("nianbao:current") or dead.encode()).decode() != dead, 60, "the next run seeded")
+    assert not server.keys(f"nianbao:{dead}:*")
+    workers.append(_worker(redis_url, db_url, tmp_path / "data", tmp_path / "w0.log"))
+    coordinator.join(timeout=600)
+    assert coordinator.error is None and coordinator.result is not None
+    assert workers[0].wait(timeout=60) == 0
+    assert all(r["finish_reason"] == "finished" for r in coordinator.result["sites"].values())
+    rows = canonical(db_url)
+    _assert_each_report_once(rows)
+    _assert_same(rows, one_process)
+    assert not server.keys("nianbao:*:*")

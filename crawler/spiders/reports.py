@@ -210,21 +210,24 @@ class ReportsSpider(scrapy.Spider):
             yield self._error(self._linked_url(response), reason or f"not a report page: {media}", response.status,
                               response.meta.get("nb_listing"))
             return
-        response = fix_encoding(response)
-        if self._is_listing(response):  # never stored as a report: walked as the listing it is
+        # a copy reads the page: its parse tree (ten times the page's bytes) goes when this callback
+        # ends, not when the scraper lets go of the response, after the document is stored
+        page = fix_encoding(response)
+        page = response.replace() if page is response else page
+        if self._is_listing(page):  # never stored as a report: walked as the listing it is
             self.crawler.stats.inc_value("nianbao/links/listing_titled_as_report")
-            depth = response.meta.get("nb_depth", 0) + 1
+            depth = page.meta.get("nb_depth", 0) + 1
             if depth <= MAX_DEPTH:
-                root = response.meta.get("nb_root") or discover.column_root(response.url)
-                yield from self.parse_listing(response.replace(
-                    request=response.request.replace(meta={**response.meta, "nb_root": root, "nb_depth": depth})))
+                root = page.meta.get("nb_root") or discover.column_root(page.url)
+                yield from self.parse_listing(page.replace(
+                    request=page.request.replace(meta={**page.meta, "nb_root": root, "nb_depth": depth})))
             return
         yield self._item(response, "page", body=response.body, media_type=media or "text/html")
         self.crawler.stats.inc_value("nianbao/documents/page")
         low = response.body.lower()
         if not any(token in low for token in _ATTACH_TOKENS):
             return
-        for link in attachment_links(fix_encoding(response)):
+        for link in attachment_links(page):
             if self._allowed(link.url):
                 yield self._document(link.url, self.parse_attachment, nb_listing=response.meta.get("nb_listing"),
                                      nb_title=response.meta.get("nb_title"), nb_text=link.text,

@@ -93,6 +93,9 @@ def _printer():
             print(f"sites done {event['done']}/{event['sites']}, queued {event['queued']}, "
                   f"in flight {event['in_flight']}", file=sys.stderr)
         elif event["event"] == "seeded":
+            if event.get("stale_runs_removed"):
+                print(f"removed from Redis: the run(s) {', '.join(event['stale_runs_removed'])}, whose "
+                      "coordinator was killed", file=sys.stderr)
             print(f"run {event['run']}: {event['requests']} start requests of {event['sites']} sites queued; "
                   "waiting for workers (`nianbao worker --redis URL --db …`)", file=sys.stderr)
         else:

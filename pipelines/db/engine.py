@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -57,7 +58,9 @@ def open_db(url: str, *, migrate: bool = True, readonly: bool = False, create: b
     elif u.get_backend_name() == "postgresql":
         if u.drivername == "postgresql":
             u = u.set(drivername="postgresql+psycopg")
-        engine = create_engine(u, pool_pre_ping=True, json_serializer=_json)
+        # one idle connection per process (more while threads overlap, closed when returned): a crawl
+        # is a coordinator, an engine process and its parse workers, each one connection
+        engine = create_engine(u, pool_pre_ping=True, pool_size=1, json_serializer=_json)
 
         @event.listens_for(engine, "connect")
         def _timeouts(dbapi_conn, _record):
@@ -230,29 +233,32 @@ def backup_sqlite(source: sqlite3.Connection, dest: str) -> None:
             os.unlink(tmp)
 
 
-def insert_ignore(conn, table, index_elements):
-    """INSERT … ON CONFLICT DO NOTHING for either backend."""
-    return _insert_ignore(conn.dialect.name, table, tuple(index_elements))
+def insert_ignore(conn, table, index_elements, returning=()):
+    """INSERT … ON CONFLICT DO NOTHING for either backend, RETURNING the `returning` columns if any."""
+    return _insert_ignore(conn.dialect.name, table, tuple(index_elements), tuple(returning))
 
 
-def upsert(conn, table, index_elements, keep=()):
+def upsert(conn, table, index_elements, keep=(), returning=()):
     """INSERT … ON CONFLICT DO UPDATE for either backend: a conflicting row takes the new values of
-    every column but the conflict target and `keep`."""
-    return _upsert(conn.dialect.name, table, tuple(index_elements), tuple(keep))
+    every column but the conflict target and `keep`. RETURNING the `returning` columns if any."""
+    return _upsert(conn.dialect.name, table, tuple(index_elements), tuple(keep), tuple(returning))
 
 
-# the statements are built once: building one (excluded.* above all) costs more than running it
+# the statements are built once: building one (excluded.* above all) costs more than running it, and
+# a statement object run again skips SQLAlchemy's cache-key walk
 @cache
-def _insert_ignore(dialect: str, table, index_elements: tuple):
-    return _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=index_elements)
+def _insert_ignore(dialect: str, table, index_elements: tuple, returning: tuple):
+    stmt = _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=index_elements)
+    return stmt.returning(*(table.c[c] for c in returning)) if returning else stmt
 
 
 @cache
-def _upsert(dialect: str, table, index_elements: tuple, keep: tuple):
+def _upsert(dialect: str, table, index_elements: tuple, keep: tuple, returning: tuple):
     stmt = _dialect_insert(dialect, table)
     fixed = {*index_elements, *keep, *(c.name for c in table.primary_key)}
-    return stmt.on_conflict_do_update(index_elements=index_elements,
+    stmt = stmt.on_conflict_do_update(index_elements=index_elements,
                                       set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in fixed})
+    return stmt.returning(*(table.c[c] for c in returning)) if returning else stmt
 
 
 def _dialect_insert(dialect: str, table):
@@ -286,18 +292,58 @@ def _sqlite_engine(u) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        # a writer takes the write lock up front, so two writers queue on busy_timeout instead of
-        # failing when a read transaction tries to become a write transaction
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+        # a writer takes the write lock up front, so two writers queue instead of failing when a read
+        # transaction tries to become a write transaction
+        immediate = conn.get_execution_options().get("immediate")
+        if immediate and u.database and u.database != ":memory:":
+            _queue(conn, u.database)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            _unqueue(conn)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn):
+        _unqueue(conn)
 
     return engine
 
 
-def lock_file(db: str) -> Path:
-    """This machine's lock file for the SQLite database at `db` (named by its real path's hash)."""
+_queued = threading.local()     # the databases whose write queue this thread holds
+
+
+def _queue(conn, db: str) -> None:
+    """Wait for this machine's other writers of the SQLite file at `db` on a file lock, which wakes the
+    next writer as soon as it is released (SQLite's own busy handler polls, sleeping up to 100 ms
+    between tries: with several parse workers writing, most of their time went to those sleeps).
+    A thread that already holds the queue (a nested writer) goes straight to SQLite's lock."""
+    held = getattr(_queued, "dbs", None)
+    if held is None:
+        held = _queued.dbs = set()
+    if db in held:
+        return
+    f = conn.info.get("write_queue")
+    if f is None:
+        f = conn.info["write_queue"] = open(lock_file(db, "write"), "a")
+    fcntl.flock(f, fcntl.LOCK_EX)
+    held.add(db)
+    conn.info["write_queued"] = db
+
+
+def _unqueue(conn) -> None:
+    db = conn.info.pop("write_queued", None)
+    if db is not None:
+        fcntl.flock(conn.info["write_queue"], fcntl.LOCK_UN)
+        _queued.dbs.discard(db)
+
+
+def lock_file(db: str, kind: str = "lock") -> Path:
+    """This machine's lock file of one kind for the SQLite database at `db` (named by its real path's hash)."""
     folder = Path(tempfile.gettempdir()) / "nianbao-locks"
     folder.mkdir(mode=0o1777, exist_ok=True)
-    return folder / (hashlib.sha256(os.path.realpath(db).encode()).hexdigest()[:24] + ".lock")
+    return folder / (hashlib.sha256(os.path.realpath(db).encode()).hexdigest()[:24] + f".{kind}")
 
 
 @contextmanager

@@ -86,43 +86,35 @@ def item(body: bytes, url: str, *, site="hongze", region=HONGZE, media_type="tex
 
 
 class Chain:
-    """The item pipelines in crawler/settings.py's ITEM_PIPELINES order, fed items directly (no crawl)."""
+    """The crawl's item pipeline (crawler/settings.py's ITEM_PIPELINES), fed items directly (no crawl),
+    working in this process."""
 
     def __init__(self, db_url, data_dir, parse=True):
         from crawler.settings import ITEM_PIPELINES
-        from pipelines.known import DedupePipeline
-        from pipelines.parse import ParsePipeline
-        from pipelines.rawstore import RawFilePipeline
         from pipelines.store import StorePipeline
+        assert list(ITEM_PIPELINES) == ["pipelines.store.StorePipeline"]
         self.closed = []
+        self.parse = parse
         self.crawler = fake_crawler(self.closed)
-        self.raw = RawFilePipeline(str(data_dir))
-        self.dedupe = DedupePipeline(self.crawler, db_url)
-        self.parse = ParsePipeline() if parse else None
-        self.store = StorePipeline(self.crawler, db_url)
-        stages = {"pipelines.rawstore.RawFilePipeline": self.raw, "pipelines.known.DedupePipeline": self.dedupe,
-                  "pipelines.parse.ParsePipeline": "parse", "pipelines.store.StorePipeline": self.store}
-        self.stages = [stages[path] for path in sorted(ITEM_PIPELINES, key=ITEM_PIPELINES.get)]
-        self.dedupe.open_spider()
+        self.store = StorePipeline(self.crawler, db_url, str(data_dir))
         self.store.open_spider()
 
     def feed(self, it, report=None):
-        """Run one item through; `report` stands in for the parser's result when given."""
+        """Run one item through; `report` stands in for the parser's result when given (without it and
+        without `parse`, the document is stored as unreadable)."""
+        import asyncio
+
         from scrapy.exceptions import DropItem
+        if report is not None:
+            it["report"], it["parse_error"] = report, None
+        elif not self.parse and not it.get("parse_error"):
+            it["parse_error"] = "no report"
         try:
-            for stage in self.stages:
-                if stage != "parse":
-                    it = stage.process_item(it)
-                elif report is not None:
-                    it["report"], it["parse_error"] = report, None
-                elif self.parse:
-                    it = self.parse.process_item(it)
-            return it
+            return asyncio.run(self.store.process_item(it))
         except DropItem:
             return None
 
     def close(self):
-        self.dedupe.close_spider()
         self.store.close_spider()
 
 

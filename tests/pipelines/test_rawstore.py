@@ -15,7 +15,6 @@ from nianbao.simulator import start_network
 from pipelines import rawstore
 from pipelines.crawlrun import crawl_run
 from pipelines.db import DatabaseError, open_db
-from pipelines.rawstore import RawFilePipeline
 from tests.pipelines.conftest import Chain, item, rows
 
 
@@ -45,12 +44,15 @@ def test_a_failed_write_leaves_no_file_and_no_temp_file(tmp_path, monkeypatch):
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
-def test_pipeline_sets_hash_and_path_and_survives_a_full_disk(tmp_path, monkeypatch):
-    it = RawFilePipeline(str(tmp_path)).process_item(item(b"<html>x</html>", "http://a.test/x.html"))
+def test_pipeline_sets_hash_and_path_and_survives_a_full_disk(db_url, tmp_path, monkeypatch):
+    chain = Chain(db_url, tmp_path, parse=False)
+    it = chain.feed(item(b"<html>x</html>", "http://a.test/x.html"))
     assert (tmp_path / it["path"]).read_bytes() == b"<html>x</html>"
     monkeypatch.setattr(rawstore, "store", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "disk full")))
-    it = RawFilePipeline(str(tmp_path)).process_item(item(b"<html>y</html>", "http://a.test/y.html"))
+    it = chain.feed(item(b"<html>y</html>", "http://a.test/y.html"))
+    chain.close()
     assert it["sha256"] == hashlib.sha256(b"<html>y</html>").hexdigest() and not it.get("path")
+    assert chain.crawler.stats["nianbao/raw_store_errors"] == 1
 
 
 @settings(max_examples=30, deadline=None)
@@ -111,15 +113,11 @@ def test_the_dataset_records_where_its_raw_files_are(tmp_path, monkeypatch, capl
 
 
 def test_a_crawl_records_its_data_dir_and_each_unstored_file_as_an_error(db_url, tmp_path):
-    chain = Chain(db_url, tmp_path / "data", parse=False)
-    chain.store.data_dir = str(tmp_path / "data")
-    chain.store.open_spider()                       # as the crawl opens it, with its data directory
-    chain.raw.crawler, chain.raw.db_url = chain.crawler, db_url
     (tmp_path / "data").mkdir(exist_ok=True)
     (tmp_path / "data" / "raw").write_text("not a directory")
+    chain = Chain(db_url, tmp_path / "data", parse=False)      # opened as the crawl opens it
     chain.crawler.stats.set_value("nianbao/run_id", None)
     chain.feed(item(b"<html>a</html>", "http://a.test/a.html"))
-    chain.raw.close_spider()
     chain.close()
     engine = open_db(db_url)
     assert rawstore.raw_dir(engine).resolve() == (tmp_path / "data").resolve()

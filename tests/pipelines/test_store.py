@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from nianbao.simulator.reports import generate, render_html_page, to_report
+from pipelines import rawstore
 from pipelines.db import DatabaseError, open_db
 from pipelines.db.models import Base
 from tests.pipelines.conftest import HONGZE, item, rows
@@ -55,8 +56,8 @@ def test_a_crash_between_the_file_and_the_database_is_repaired_by_the_next_run(c
                                                                                rng):
     s = generate(rng, year=2023, template="2021", agency="洪泽区人民政府", region=dict(HONGZE))
     chain = chain_factory(parse=False)
-    it = chain.raw.process_item(item(render_html_page(s), "http://hz.test/nb.html"))     # then the "crash"
-    stored = tmp_path / "data" / it["path"]
+    _, path = rawstore.store(tmp_path / "data", render_html_page(s), "text/html")     # then the "crash"
+    stored = tmp_path / "data" / path
     before = os.stat(stored)
     assert rows(db_url, "SELECT id FROM sources") == []
     chain.feed(item(render_html_page(s), "http://hz.test/nb.html"), to_report(s))

@@ -19,7 +19,7 @@ def test_runstats_and_fetch_errors_and_status(chain_factory, db_url, capsys):
     run_id = crawler.stats.get_value("nianbao/run_id")
     assert run_id
     err = CrawlErrorItem(site="hongze", url="http://hz.test/gone.pdf", status=404, error="HTTP 404")
-    chain.store.process_item(err)
+    chain.feed(err)
     for key in ("nianbao/errors", "nianbao/error_kind/http", "nianbao/links/report", "nianbao/documents/page"):
         crawler.stats.inc_value(key)        # as the spider counts the error, the link and the page
     doc = item(b"\x00 unreadable", "http://hz.test/a.bin", media_type=None)
