@@ -13,6 +13,7 @@ after the last; its own output goes to RUN_DIR/chromium-PID.log.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -145,6 +146,11 @@ def run_job(job: dict, out=sys.stdout) -> int:
     settings.setdict({"LOG_FILE": str(run_dir / job.get("log", "crawl.log")), **job.get("settings", {})},
                      priority="cmdline")
     engine = Engine(settings, job["sites"], running=job.get("running", 64), run_dir=run_dir, emit=emit)
+    # each site's start-up listings (settings, components) and stats dump would bury the log's
+    # warnings under hundreds of sites (and every record visits each crawler's log counter); the
+    # stats are in RUN_DIR/<site>.stats.json
+    for name in ("scrapy.middleware", "scrapy.crawler", "scrapy.statscollectors", "scrapy.addons"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     engine.fill()
     if not engine.active:
         return 0

@@ -23,9 +23,10 @@ from crawler import settings as project
 from crawler.engine import EXIT_STOPPED
 from crawler.engine import summary as site_counts
 
-RUNNING = 100     # sites in progress at once, by default (each one within its own politeness)
-SITES_PER_PROCESS = 50   # a run of fewer sites uses one engine process; more, one per core
+RUNNING = 300     # sites in progress at once, by default (each one within its own politeness)
+SITES_PER_PROCESS = 300  # an engine process per this many sites (at most one per core): ~1 MB per site
 ROOT = Path(__file__).resolve().parent.parent
+ENGINE_MAIN = "import sys; from crawler.engine import main; sys.exit(main(sys.argv[1]))"
 
 
 def new_run_id() -> str:
@@ -68,7 +69,7 @@ def crawl(sites: list[dict], *, db_url: str, data_dir, concurrency: int = RUNNIN
     extra.update({"NIANBAO_DB": db_url, "NIANBAO_DATA_DIR": str(data_dir), "NIANBAO_RUN_ID": run_id})
     if budget:
         extra["CLOSESPIDER_TIMEOUT"] = budget
-    k = processes or max(1, min(os.cpu_count() or 1, len(sites) // SITES_PER_PROCESS))
+    k = processes or max(1, min(os.cpu_count() or 1, -(-len(sites) // SITES_PER_PROCESS)))
     groups = [g for g in (list(sites)[i::k] for i in range(k)) if g]
     if len(groups) > 1 and "NIANBAO_PARSE_WORKERS" not in extra:   # the cores are shared by the engines
         extra["NIANBAO_PARSE_WORKERS"] = max(1, project.NIANBAO_PARSE_WORKERS // len(groups))
@@ -84,7 +85,9 @@ def crawl(sites: list[dict], *, db_url: str, data_dir, concurrency: int = RUNNIN
                                    "running": max(1, concurrency // len(groups)), "parent": os.getpid()},
                                   ensure_ascii=False, default=str), encoding="utf-8")
         with open(run_dir / f"engine{name}.stderr", "wb") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "crawler.engine", str(job)], env=env,
+            # not `-m crawler.engine`: the parse workers (spawned) re-import the main module, and a
+            # `-c` main has none to import, so they do not load Scrapy and Twisted for nothing
+            proc = subprocess.Popen([sys.executable, "-c", ENGINE_MAIN, str(job)], env=env,
                                     stdout=subprocess.PIPE, stderr=err, process_group=0)
         procs.append((proc, name))
         logs.update({site["id"]: (proc, name) for site in group})

@@ -106,13 +106,14 @@ PLAYWRIGHT_HANDLERS = {
 ITEM_PIPELINES = {"pipelines.store.StorePipeline": 400}
 EXTENSIONS = {"pipelines.runstats.RunStats": 500}
 NIANBAO_PARSE_WORKERS = 2
-NIANBAO_PARSE_TASKS = 1000
+NIANBAO_PARSE_TASKS = 5000
 
 NIANBAO_DB = default_db()
 NIANBAO_DATA_DIR = default_data_dir()
 NIANBAO_RUN_ID = os.environ.get("NIANBAO_RUN_ID")
 
 LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 0   # no per-site "Crawled N pages" line each minute: the crawl's progress events say it
 TELNETCONSOLE_ENABLED = False
 # Scrapy's RemoteControl extension (on by default since 2.19) opens an HTTP endpoint that runs Python
 # code and writes its port and token to ~/.local/state/scrapy/job_files: never for a crawler.
