@@ -56,8 +56,3 @@ async def run(function: str, *args, workers: int, tasks: int, **kwargs):
         _pools.pop((workers, tasks), None)
         raise WorkerDied("parser process died (out of memory or a crash)") from None
 
-
-def shutdown() -> None:
-    for executor, _ in _pools.values():
-        executor.shutdown(wait=False, cancel_futures=True)
-    _pools.clear()

@@ -49,3 +49,10 @@ def start_cli_crawl(registry: Path, db_url: str, data_dir: Path, *extra: str) ->
                              "--data-dir", str(data_dir), *extra], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def dying_parse(body: bytes, **kwargs):
+    """parse_document, except that a document containing b"die-here" kills the worker process parsing it."""
+    if b"die-here" in body:
+        os._exit(1)
+    return parse_document(body, **kwargs)

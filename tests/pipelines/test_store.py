@@ -129,3 +129,28 @@ def test_not_modified_moves_last_seen_and_validators_come_back(chain_factory, db
     (after,) = rows(db_url, "SELECT last_seen FROM sources")
     assert str(after.last_seen) >= str(before.last_seen)
     assert len(rows(db_url, "SELECT id FROM sources")) == 1
+
+
+def test_a_parse_worker_that_dies_costs_its_document_a_recorded_parse_error(db_url, tmp_path, rng):
+    import asyncio
+
+    from pipelines.store import StorePipeline
+    from tests.pipelines.conftest import fake_crawler
+    s = generate(rng, year=2023, template="2021", agency="洪泽区人民政府", region=dict(HONGZE))
+    crawler = fake_crawler()
+    store = StorePipeline(crawler, db_url, str(tmp_path / "data"), workers=1, tasks=50,
+                          parser="tests.crawl_engine_helpers.dying_parse")
+    store.open_spider()
+
+    async def feed():
+        await store.process_item(item(b"<html>die-here</html>", "http://hz.test/dies.html"))
+        await store.process_item(item(render_html_page(s), "http://hz.test/ok.html"))
+    try:
+        asyncio.run(feed())
+    finally:
+        store.close_spider()
+    (dead,) = rows(db_url, "SELECT parse_error, path FROM sources WHERE url LIKE '%dies%'")
+    assert "parser process died" in dead.parse_error and dead.path
+    (ok,) = rows(db_url, "SELECT report_id FROM sources WHERE url LIKE '%ok.html'")
+    assert ok.report_id is not None                        # a fresh worker parsed the next one
+    assert crawler.stats.get_value("nianbao/parse_error") == 1
