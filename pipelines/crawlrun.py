@@ -8,8 +8,11 @@ stopped, its process unable to write) is recorded by this coordinator with the r
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from crawler.registry import RegistryError, load_sites
@@ -60,23 +63,31 @@ def crawl_run(sites: list[dict], *, db_url: str, data_dir, concurrency: int = RU
               settings: dict | None = None, on_event=None) -> dict:
     """Crawl `sites` into the dataset as one recorded run; the crawl() summary plus "status" and each
     site's recorded "state" and "reason". Raises StartupError before anything is changed."""
+    with locked_dataset(db_url) as engine:
+        try:
+            (Path(data_dir) / "runs").mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StartupError(f"cannot write the data directory {data_dir}: {e.strerror}") from None
+        run_key, run_id = begin_run(engine, sites, budget)
+        if on_event:
+            on_event({"event": "run_start", "run": run_key, "sites": len(sites)})
+        result = crawl(sites, db_url=db_url, data_dir=data_dir, concurrency=concurrency, budget=budget,
+                       settings={**(settings or {}), **SETTINGS}, run_id=run_key, on_event=on_event)
+        result["status"] = _record(engine, run_id, result)
+        return result
+
+
+@contextmanager
+def locked_dataset(db_url: str) -> Iterator[Engine]:
+    """The dataset, opened and locked for one crawl (one-machine or Redis); StartupError, with nothing
+    changed, when it cannot be opened or another crawl holds it."""
     try:
         engine = open_db(db_url)
     except DatabaseError as e:
         raise StartupError(str(e)) from None
     try:
         with dataset_lock(engine):
-            try:
-                (Path(data_dir) / "runs").mkdir(parents=True, exist_ok=True)
-            except OSError as e:
-                raise StartupError(f"cannot write the data directory {data_dir}: {e.strerror}") from None
-            run_key, run_id = begin_run(engine, sites, budget)
-            if on_event:
-                on_event({"event": "run_start", "run": run_key, "sites": len(sites)})
-            result = crawl(sites, db_url=db_url, data_dir=data_dir, concurrency=concurrency, budget=budget,
-                           settings={**(settings or {}), **SETTINGS}, run_id=run_key, on_event=on_event)
-            result["status"] = _record(engine, run_id, result)
-            return result
+            yield engine
     except Busy as e:
         raise StartupError(str(e)) from None
     finally:

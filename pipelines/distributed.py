@@ -9,9 +9,8 @@ from scrapy.utils.project import get_project_settings
 
 from crawler import distributed
 from pipelines import runstats
-from pipelines.crawlrun import StartupError, begin_run
+from pipelines.crawlrun import StartupError, begin_run, locked_dataset
 from pipelines.db import DatabaseError, open_db
-from pipelines.runlock import Busy, dataset_lock
 
 POLL = 2.0  # seconds between looks at the run's progress
 
@@ -36,30 +35,21 @@ def crawl_run(sites: list[dict], *, redis_url: str, db_url: str, data_dir, budge
     keys in Redis are kept from lapsing (distributed.refresh); a killed coordinator's run lapses by
     itself, or is removed when the next coordinator starts (distributed.clean_stale)."""
     server = _redis(redis_url)
-    try:
-        engine = open_db(db_url)
-    except DatabaseError as e:
-        raise StartupError(str(e)) from None
-    try:
-        with dataset_lock(engine):
-            run_key, run_id = begin_run(engine, sites, budget, redis=True)
-            extra = {**(settings or {}), "NIANBAO_RUN_COORDINATED": True}
-            if budget:
-                extra["CLOSESPIDER_TIMEOUT"] = budget
-            stale = distributed.clean_stale(server, keep=run_key)
-            queued = distributed.seed(server, run_key, sites, {"run_key": run_key, "run_id": run_id, "settings": extra})
-            if on_event:
-                on_event({"event": "seeded", "run": run_key, "sites": len(sites), "requests": queued,
-                          "stale_runs_removed": stale})
-            lost = _wait(server, run_key, [s["id"] for s in sites], on_event, poll)
-            results = distributed.site_results(server, run_key)
-            status = _record(engine, run_id, results, lost)
-            distributed.end_run(server, run_key)
-            return {"run_id": run_key, "status": status, "sites": results}
-    except Busy as e:
-        raise StartupError(str(e)) from None
-    finally:
-        engine.dispose()
+    with locked_dataset(db_url) as engine:
+        run_key, run_id = begin_run(engine, sites, budget, redis=True)
+        extra = {**(settings or {}), "NIANBAO_RUN_COORDINATED": True}
+        if budget:
+            extra["CLOSESPIDER_TIMEOUT"] = budget
+        stale = distributed.clean_stale(server, keep=run_key)
+        queued = distributed.seed(server, run_key, sites, {"run_key": run_key, "run_id": run_id, "settings": extra})
+        if on_event:
+            on_event({"event": "seeded", "run": run_key, "sites": len(sites), "requests": queued,
+                      "stale_runs_removed": stale})
+        lost = _wait(server, run_key, [s["id"] for s in sites], on_event, poll)
+        results = distributed.site_results(server, run_key)
+        status = _record(engine, run_id, results, lost)
+        distributed.end_run(server, run_key)
+        return {"run_id": run_key, "status": status, "sites": results}
 
 
 def _wait(server, run: str, site_ids: list[str], on_event, poll: float) -> bool:
