@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from parsers.chars import CJK
 
 # Titles of the report itself (portals.md §4); the year is optional.
@@ -90,9 +92,54 @@ def is_disclosure_hub(text: str | None, url: str) -> bool:
 LISTING_MAX_CHARS = 300
 
 
+# a page's own text = all of its body's text minus its links, scripts and styles (lxml directly: parsel
+# would build a Selector per text node, ten times slower on a report page)
+_BODY_TEXT = etree.XPath("string(//body)")
+_NOT_OWN_TEXT = etree.XPath("//body//a//text() | //body//script//text() | //body//style//text()")
+# what a page's own text cannot hold, read off its markup without parsing it, each removed in turn
+# from the page: comments, then scripts and styles (each to its end tag, or to the end when unclosed),
+# then what lies outside <body>…</body>, then links, then every other tag. Each pass removes at least
+# what an HTML parser would take as such, so what is left never has more characters than the parsed
+# page's own text.
+_HIDDEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
+# "<!--" then "<script" inside a script: HTML reads on past its "</script>" (double-escaped script data)
+_ESCAPED = re.compile(r"<!--.*?<script", re.I | re.S)
+_BODY_START, _BODY_END = re.compile(r"<body\b", re.I), re.compile(r"</(?:body|html)\b", re.I)
+_LINK = re.compile(r"<a\b.*?(?:</a\s*>|\Z)", re.I | re.S)
+_TAG = re.compile(r"<[^<>]*>")
+
+
 def cjk_count(text: str) -> int:
     """How many CJK ideographs the text holds (a pass of parsers.chars.CJK; no list of matches is built)."""
     return len(text) - len(CJK.sub("", text))
+
+
+def own_chars(root) -> int:
+    """CJK characters of a parsed page's body outside its links, scripts and styles."""
+    return cjk_count(_BODY_TEXT(root)) - cjk_count("".join(_NOT_OWN_TEXT(root)))
+
+
+def own_chars_at_least(html: str) -> int:
+    """A lower bound on own_chars of the page, from its markup without parsing it (0 without a
+    <body> tag): a report page shows its own text this cheaply, without building its tree.
+    Character references are not decoded."""
+    html = _without_hidden(html)
+    if not (start := _BODY_START.search(html)):
+        return 0
+    end = _BODY_END.search(html, start.end())
+    return cjk_count(_TAG.sub("", _LINK.sub("", html[start.start():end.start() if end else len(html)])))
+
+
+def _without_hidden(html: str) -> str:
+    """The page without its comments, scripts and styles; cut at a script whose end is unsure."""
+    out, pos = [], 0
+    for m in _HIDDEN.finditer(html):
+        out.append(html[pos:m.start()])
+        if m.group(1) and _ESCAPED.search(m.group()):
+            return "".join(out)
+        pos = m.end()
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def is_listing_page(report_links: int, body_chars: int, *, paged: bool = False, column_title: bool = False) -> bool:

@@ -1,12 +1,14 @@
-"""Many sites in one Scrapy process: one crawler per site, at most `running` at once, events as JSON lines.
+"""Many sites in one Scrapy process: a crawler per site, at most `running` fetching at once, JSON events.
 
     python -m crawler.engine JOB.json      # JOB: {"sites": [...], "settings": {...}, "run_dir": ..., "running": N}
 
 Each site is its own Crawler (its own settings, download slots, CLOSESPIDER_TIMEOUT budget, stats),
 so politeness, budget and health stay per site while hundreds of sites progress side by side in one
-reactor. When a crawler closes, the next queued site starts. Events go to standard output, one JSON
-object per line: {"event": "site_start"|"site_end"|"error"|"progress", "site": …, …}; Scrapy's log
-goes to RUN_DIR/crawl.log. SIGTERM or SIGINT closes the running sites cleanly and starts no more.
+reactor. At most `running` sites fetch at once: a site with nothing left to fetch, whose documents
+only wait for the parse workers, lets the next queued site start (at most `running` / 2 such sites,
+which bounds the memory their documents hold). Events go to standard output, one JSON object per
+line: {"event": "site_start"|"site_end"|"error"|"progress", "site": …, …}; Scrapy's log goes to
+RUN_DIR/crawl.log. SIGTERM or SIGINT closes the running sites cleanly and starts no more.
 The render sites share one Chromium (crawler.browser), started with the first of them and closed
 after the last; its own output goes to RUN_DIR/chromium-PID.log.
 """
@@ -26,10 +28,12 @@ from scrapy.utils.project import get_project_settings
 
 from crawler import hygiene
 from crawler.browser import SharedBrowser
+from crawler.fetching import Draining
 from crawler.items import CrawlErrorItem
 from crawler.registry import spider_class
 
 PROGRESS_EVERY = 2.0  # seconds between "progress" events
+LOOK_EVERY = 0.25     # seconds between looks at which running sites still fetch
 EXIT_STOPPED = 3      # the engine's exit code when SIGTERM/SIGINT stopped it (1 is a crash)
 
 
@@ -72,6 +76,7 @@ class Engine(CrawlerProcess):
         self.queue = list(sites)
         self.running_max = max(1, running)
         self.active: dict[str, Crawler] = {}
+        self.draining = Draining()          # the active sites that only store what they fetched
         self.run_dir = run_dir
         self.emit = emit
         self.stopping = False
@@ -85,8 +90,13 @@ class Engine(CrawlerProcess):
         super()._signal_shutdown(signum, frame)
 
     def fill(self) -> None:
-        while self.queue and len(self.active) < self.running_max and not self.stopping:
+        while (self.queue and not self.stopping and self.draining.busy(self.active) < self.running_max
+               and len(self.active) < self.running_max + max(1, self.running_max // 2)):
             self.start_site(self.queue.pop(0))
+
+    def look(self) -> None:
+        self.draining.look(self.active)
+        self.fill()
 
     def start_site(self, site: dict) -> None:
         crawler = self.create_crawler(spider_class(site))  # the entry's `spider: module:Class`, if any
@@ -154,8 +164,8 @@ def run_job(job: dict, out=sys.stdout) -> int:
     engine.fill()
     if not engine.active:
         return 0
-    ticker = task.LoopingCall(engine.progress)
-    ticker.start(PROGRESS_EVERY, now=False)
+    task.LoopingCall(engine.progress).start(PROGRESS_EVERY, now=False)
+    task.LoopingCall(engine.look).start(LOOK_EVERY, now=False)
     try:
         engine.start(stop_after_crawl=False)
     finally:

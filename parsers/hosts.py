@@ -7,8 +7,10 @@ must be spelled to its end; every complete reading counts.
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from parsers.meta import gazetteer
@@ -16,14 +18,21 @@ from parsers.meta import gazetteer
 _SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|自治旗|地区|林区|特区|省|市|县|区|旗|州|盟)$")
 _PROVINCE_SHORT = re.compile(r"(?:壮族|回族|维吾尔)?自治区$|省$|市$")
 _GENERIC = {"www", "gov", "cn", "com", "net", "org", "edu", "http", "https", "html", "xxgk", "zwgk", "gk"}
+SPELLINGS = Path(__file__).with_name("host_spellings.json")   # build_index() as shipped
 
 
 @lru_cache(maxsize=1)
 def _index() -> dict[str, frozenset[str]]:
-    """Spelling → codes: full pinyin and initials, each with and without the kind (shi/xian/qu/qi)."""
-    from pypinyin import (
-        lazy_pinyin,  # heavy (its dictionaries): loaded only when a host is read
-    )
+    """build_index(), read from SPELLINGS: pypinyin's dictionaries cost each parse worker ~65 MB and a
+    second to load (tests/parsers/test_meta.py checks the file against build_index())."""
+    with SPELLINGS.open(encoding="utf-8") as f:
+        return {k: frozenset(v) for k, v in json.load(f).items()}
+
+
+def build_index() -> dict[str, list[str]]:
+    """Spelling → codes: full pinyin and initials, each with and without the kind (shi/xian/qu/qi).
+    Written to SPELLINGS by `python scripts/host_spellings.py`."""
+    from pypinyin import lazy_pinyin
 
     names = gazetteer().names
     index: dict[str, set[str]] = {}
@@ -44,7 +53,7 @@ def _index() -> dict[str, frozenset[str]]:
                              "".join(s[0] for s in syllables), "".join(s[0] for s in syllables + kinds)):
                 if len(spelling) >= 2:
                     index.setdefault(spelling, set()).add(code)
-    return {k: frozenset(v) for k, v in index.items()}
+    return {k: sorted(v) for k, v in sorted(index.items())}
 
 
 def _inside(child: str, parent: str) -> bool:

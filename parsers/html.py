@@ -237,6 +237,8 @@ def cell_text(td) -> str:
     """A cell's text, one line per <br>/<p>/<div>, spaces collapsed within each line."""
     if not len(td) and td.tag in _BLOCK_TAGS:     # text only: the walker's two lines (text, tail), unwalked
         return "\n".join(t for t in (_SPACES.sub(" ", s).strip() for s in (td.text, td.tail) if s) if t)
+    if td.tag in _BLOCK_TAGS and (line := _one_line(td)) is not None:
+        return "\n".join(t for t in (line, _SPACES.sub(" ", td.tail or "").strip()) if t)
     walker = _Walker()
     lines = []
     for block in walker.blocks(td):
@@ -245,3 +247,22 @@ def cell_text(td) -> str:
         else:  # a nested data table inside a cell: keep its text, row by row
             lines.extend(" ".join(v for v in row if v) for row in block.rows)
     return "\n".join(lines)
+
+
+def _one_line(td) -> str | None:
+    """The walker's line for a cell whose text all lies in one line: no <br>, table or skipped
+    element inside, and at most one block element, holding every character (<td><p><span>12</span></p>
+    </td>, as CMS editors write cells). None for any other cell."""
+    block = None
+    for el in td.iterdescendants():
+        tag = el.tag
+        if tag == "br" or tag == "table" or tag in _SKIP_TAGS:
+            return None
+        if tag in _BLOCK_TAGS:
+            if block is not None:
+                return None
+            block = el
+    text = _TEXT(td)
+    if block is not None and len(_SPACES.sub("", _TEXT(block))) != len(_SPACES.sub("", text)):
+        return None                                # text beside the block: lines of its own
+    return _SPACES.sub(" ", text).strip()

@@ -2,15 +2,18 @@
 
 The crawl's reactor thread only downloads; everything a document costs in CPU, disk and database
 time happens here, in a pipelines.parsepool worker process (or inline when there are no workers).
-Each worker opens the dataset once and keeps its agency cache. The document's url_states row
-travels with it and is written in the document's own transaction, so a crawl killed at any moment
-never remembers a document as fetched that the dataset does not hold.
+Each worker opens the dataset once and keeps its agency cache. New bytes are parsed while a thread
+writes their raw file and waits for its fsync; no row names the file before it is whole on disk.
+The document's url_states row travels with it and is written in the document's own transaction, so
+a crawl killed at any moment never remembers a document as fetched that the dataset does not hold.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 PARSER = "pipelines.parse.parse_document"
 _open: dict[str, tuple[Engine, str, dict]] = {}    # db url -> (engine, parser version, agency cache)
+_raw_writer: ThreadPoolExecutor | None = None      # this process's raw-file writer (a thread)
 
 
 def _dataset(db_url: str) -> tuple[Engine, str, dict]:
@@ -55,30 +59,69 @@ def handle(fields: dict, *, db_url: str, data_dir: str | None, parser: str = PAR
             dataset.record_not_modified(engine, fields)
             out["outcome"] = "not_modified"
             return out
-        body = fields["body"]
-        try:
-            if data_dir is None:
-                raise OSError("no data directory")
-            fields["sha256"], fields["path"] = rawstore.store(data_dir, body, fields.get("media_type"),
-                                                              fields.get("filename"))
-        except OSError as e:
-            fields["sha256"], fields["path"] = hashlib.sha256(body).hexdigest(), None
-            out["raw_error"] = rawstore.RAW_ERROR + one_line(e)
-            logger.error("nianbao: %s: %s", fields.get("url"), out["raw_error"])
-            fetch_error(engine, fields, out["raw_error"], referer=fields.get("parent_url"))
+        body, media, name = fields["body"], fields.get("media_type"), fields.get("filename")
+        fields["sha256"], rel = rawstore.address(body, media, name)
+        writing = None
+        if data_dir is not None and not _exists(Path(data_dir) / rel):
+            # new bytes, most likely: parsed while a thread writes the file and waits for its fsync
+            writing = _writer().submit(rawstore.store, data_dir, body, media, name)
+            if parsed is None and parse_error is None:
+                parsed = _parse(parser, body, fields)
+        _settle_raw(writing, data_dir, rel, fields, out, engine)
         out["sha256"], out["path"] = fields["sha256"], fields["path"]
         if dataset.record_known(engine, fields, state=state):
             out["outcome"] = "known"
             return out
         if parsed is None and parse_error is None:
-            parsed = _parser(parser)(body, media_type=fields.get("media_type"),
-                                     url=fields.get("final_url") or fields.get("url"),
-                                     title=fields.get("listing_title") or fields.get("link_text"))
+            parsed = _parse(parser, body, fields)
         fields["report"], fields["parse_error"] = parsed if parsed is not None else (None, parse_error)
         out["outcome"] = dataset.store_document(engine, fields, version, cache, state=state)
     except (DBAPIError, DatabaseError) as e:
         out["db_error"] = one_line(e)
     return out
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:         # the writer meets it too, and it is recorded
+        return False
+
+
+def _writer() -> ThreadPoolExecutor:
+    global _raw_writer
+    if _raw_writer is None:
+        _raw_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-raw")
+    return _raw_writer
+
+
+def _forget_writer() -> None:
+    global _raw_writer
+    _raw_writer = None          # a forked child has the parent's executor but not its thread
+
+
+os.register_at_fork(after_in_child=_forget_writer)
+
+
+def _parse(parser: str, body: bytes, fields: dict) -> tuple:
+    return _parser(parser)(body, media_type=fields.get("media_type"), url=fields.get("final_url") or fields.get("url"),
+                           title=fields.get("listing_title") or fields.get("link_text"))
+
+
+def _settle_raw(writing: Future | None, data_dir: str | None, rel: str, fields: dict, out: dict, engine) -> None:
+    """fields["path"] once the raw file is whole on disk (before any row names it); None, with the
+    error recorded, when it cannot be stored."""
+    try:
+        if data_dir is None:
+            raise OSError("no data directory")
+        if writing is not None:
+            writing.result()
+        fields["path"] = rel
+    except OSError as e:
+        fields["path"] = None
+        out["raw_error"] = rawstore.RAW_ERROR + one_line(e)
+        logger.error("nianbao: %s: %s", fields.get("url"), out["raw_error"])
+        fetch_error(engine, fields, out["raw_error"], referer=fields.get("parent_url"))
 
 
 def fetch_error(engine: Engine, fields: dict, error: str, *, referer: str | None = None) -> None:

@@ -95,11 +95,16 @@ def missing_lines(engine) -> list[str]:
             + [f"  {url}: {why}" for url, why in some] + ([f"  … and {n - len(some)} more"] if n > len(some) else []))
 
 
+def address(body: bytes, media_type: str | None = None, filename: str | None = None) -> tuple[str, str]:
+    """(sha256, path relative to the data directory) where these bytes are stored."""
+    sha = hashlib.sha256(body).hexdigest()
+    return sha, relative_path(sha, extension(media_type, filename))
+
+
 def store(data_dir: str | os.PathLike, body: bytes, media_type: str | None = None,
           filename: str | None = None) -> tuple[str, str]:
-    """Store the bytes once; returns (sha256, path relative to data_dir)."""
-    sha = hashlib.sha256(body).hexdigest()
-    rel = relative_path(sha, extension(media_type, filename))
+    """Store the bytes once (whole and on disk when this returns); returns (sha256, path relative to data_dir)."""
+    sha, rel = address(body, media_type, filename)
     target = Path(data_dir) / rel
     if target.exists():
         return sha, rel

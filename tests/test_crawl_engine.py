@@ -73,12 +73,10 @@ def test_a_site_over_its_budget_is_stopped_and_recorded_while_the_others_finish(
     assert [r[0] for r in rows(db, "SELECT status FROM crawl_runs")] == ["failed"]
 
 
-def test_a_document_slow_to_parse_does_not_stop_other_sites_fetching(net, tmp_path, monkeypatch):
-    """The first report of site 0 blocks its parser until site 1 has ended; site 1 (at its own pace)
-    must go on fetching and end while that parse is blocked, and both must store every report."""
-    slow = {**net.sites[0], "settings": FAST}
-    other = {**net.sites[1], "settings": {"DOWNLOAD_DELAY": 0.3, "RANDOMIZE_DOWNLOAD_DELAY": False,
-                                          "AUTOTHROTTLE_ENABLED": False}}
+def _crawl_with_a_blocked_parse(net, tmp_path, monkeypatch, slow, other, **kwargs):
+    """crawl_run of [slow, other]: the first document of `slow` blocks its parser until `other` has
+    ended, and `other` fetches nothing before that parse is blocked. Returns the result, the dataset
+    and the times (monotonic) the parse was blocked and released (None if it never was)."""
     monkeypatch.setenv("NIANBAO_TEST_SLOW_DIR", str(tmp_path))
     monkeypatch.setenv("NIANBAO_TEST_SLOW_HOST", slow["allowed_domains"][0])
     db = f"sqlite:///{tmp_path / 'd.sqlite'}"
@@ -87,20 +85,43 @@ def test_a_document_slow_to_parse_does_not_stop_other_sites_fetching(net, tmp_pa
         if e["event"] == "site_end" and e["site"] == other["id"]:
             (tmp_path / "release").write_text("")
 
-    def other_waits_for_the_block(host, path):      # site 1 starts once site 0's parse is blocked
+    def other_waits_for_the_block(host, path):
         if host == other["allowed_domains"][0]:
             _wait(lambda: (tmp_path / "blocked").exists(), "the slow parse")
 
     net.before = other_waits_for_the_block
     result = crawl_run([slow, other], db_url=db, data_dir=tmp_path, on_event=on_event,
-                       settings={"NIANBAO_PARSER": "tests.crawl_engine_helpers.slow_parse"})
-    assert (tmp_path / "blocked").exists() and (tmp_path / "released").exists()
-    blocked_at = float((tmp_path / "blocked").read_text())
-    released_at = float((tmp_path / "released").read_text())
+                       settings={"NIANBAO_PARSER": "tests.crawl_engine_helpers.slow_parse"}, **kwargs)
+    times = [float(f.read_text()) if f.exists() else None for f in (tmp_path / "blocked", tmp_path / "released")]
+    return result, db, *times
+
+
+def test_a_document_slow_to_parse_does_not_stop_other_sites_fetching(net, tmp_path, monkeypatch):
+    """The first report of site 0 blocks its parser until site 1 has ended; site 1 (at its own pace)
+    must go on fetching and end while that parse is blocked, and both must store every report."""
+    slow = {**net.sites[0], "settings": FAST}
+    other = {**net.sites[1], "settings": {"DOWNLOAD_DELAY": 0.3, "RANDOMIZE_DOWNLOAD_DELAY": False,
+                                          "AUTOTHROTTLE_ENABLED": False}}
+    result, db, blocked_at, released_at = _crawl_with_a_blocked_parse(net, tmp_path, monkeypatch, slow, other)
+    assert blocked_at is not None and released_at is not None
     host = other["allowed_domains"][0]
     during = [t for ip, _, _, t in net.log if ip == host and blocked_at <= t <= released_at]
     after = [t for ip, _, _, t in net.log if ip == host and t > released_at]
     assert len(during) == net.requests_per_site() and after == []   # all of site 1, during the block
+    assert result["ok"], result["sites"]
+    assert rows(db, "SELECT count(*) FROM reports")[0][0] == net.reports // len(net.sites) * 2
+
+
+def test_a_site_whose_documents_only_wait_for_the_parser_frees_its_place(net, tmp_path, monkeypatch):
+    """One site at a time (--concurrency 1): site 0 has fetched everything, and its first document's
+    parse is blocked until site 1 has ended. Site 1 must start, fetch and end during the block: a
+    site that only waits to store its documents does not count against --concurrency."""
+    first, second = ({**s, "settings": FAST} for s in net.sites[:2])
+    result, db, blocked_at, released_at = _crawl_with_a_blocked_parse(net, tmp_path, monkeypatch, first, second,
+                                                                      concurrency=1)
+    assert released_at is not None, "site 1 never ended while site 0's parse was blocked"
+    host = second["allowed_domains"][0]
+    assert [t for ip, *_, t in net.log if ip == host and not blocked_at <= t <= released_at] == []
     assert result["ok"], result["sites"]
     assert rows(db, "SELECT count(*) FROM reports")[0][0] == net.reports // len(net.sites) * 2
 

@@ -7,14 +7,20 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import scrapy
-from lxml import etree
 from scrapy.exceptions import IgnoreRequest, StopDownload
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
 from crawler import discover, registry, strategies
-from crawler.classify import LISTING_MAX_CHARS, cjk_count, classify, is_column_title, is_listing_page
+from crawler.classify import (
+    LISTING_MAX_CHARS,
+    classify,
+    is_column_title,
+    is_listing_page,
+    own_chars,
+    own_chars_at_least,
+)
 from crawler.encoding import fix_encoding
 from crawler.errorkinds import error_kind
 from crawler.files import challenge_reason, safe_filename, sniff_media
@@ -32,10 +38,6 @@ _ATTACH_TOKENS = (*(f".{e}".encode() for e in LINK_EXTS), b"downfile", b"downloa
 _CHALLENGE_MAX = 8192  # firewall/JS-challenge pages are small; larger HTML pages are not checked
 _HEADERS = ("content-type", "content-disposition", "etag", "last-modified")
 MAX_DEPTH = 6  # listing levels below a start page: column, group, agency, year folders, pages
-# a page's own text = all of its body's text minus its links, scripts and styles (lxml directly: parsel
-# would build a Selector per text node, ten times slower on a report page)
-_BODY_TEXT = etree.XPath("string(//body)")
-_NOT_OWN_TEXT = etree.XPath("//body//a//text() | //body//script//text() | //body//style//text()")
 
 
 def now() -> str:
@@ -152,10 +154,11 @@ class ReportsSpider(scrapy.Spider):
 
     def _is_listing(self, response) -> bool:
         """A page fetched as a report that is a listing: a year or group folder titled like a report."""
-        if not isinstance(response, TextResponse) or response.selector.type != "html":
+        if not isinstance(response, TextResponse) or own_chars_at_least(response.text) >= 2 * LISTING_MAX_CHARS:
+            return False        # a report's text of its own, seen without parsing the page (twice the bound)
+        if response.selector.type != "html":
             return False
-        root = response.selector.root
-        own = cjk_count(_BODY_TEXT(root)) - cjk_count("".join(_NOT_OWN_TEXT(root)))
+        own = own_chars(response.selector.root)
         if own >= LISTING_MAX_CHARS:
             return False
         reports = {link.url for link in anchors(response.selector, response.url, response.urljoin)

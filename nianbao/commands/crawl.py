@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
               help="An extra registry file (YAML list of sites), e.g. one written by `nianbao simulate "
                    "--registry`; repeatable. `nianbao sites list --sites FILE` shows its ids.")
 @click.option("--concurrency", type=click.IntRange(min=1), default=RUNNING, show_default=True,
-              help="Sites in progress at once.")
+              help="Sites fetching at once (one whose documents only wait to be parsed lets the next start).")
 @click.option("--budget", type=click.IntRange(min=1), default=None, metavar="SECONDS",
               help="Per-site time budget; a site still running then is closed cleanly.")
 @click.option("--redis", "redis_url", default=None, metavar="URL",

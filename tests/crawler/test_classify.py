@@ -1,9 +1,16 @@
 """Report vs companion vs unrelated, and column discovery, on titles observed on real portals."""
+import random
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scrapy.http import HtmlResponse
 
 from crawler import discover
-from crawler.classify import classify, is_listing_url
+from crawler.classify import LISTING_MAX_CHARS, classify, is_listing_url, own_chars, own_chars_at_least
 from crawler.strategies.links import Link
+from nianbao.simulator.reports import _regions, generate
+from nianbao.simulator.reports_render import SITE_STYLES, render_html_page
 
 DETAIL = "http://a.gov.cn/zfxxgknb/202301/t20230113_3104280.html"
 
@@ -92,3 +99,34 @@ def test_discover_sub_columns_below_the_column():
 def test_home_detection():
     assert discover.is_home("http://a.gov.cn/") and discover.is_home("http://a.gov.cn/index.html")
     assert not discover.is_home("http://a.gov.cn/zwgk/zfxxgknb/index.html")
+
+
+# own_chars_at_least: the unparsed reading of a page's own text never exceeds the parsed one
+
+_TOKENS = ["年报数据", " 正文内容 ", "<p>", "</p>", "<div title='<a>'>", "</div>", "<a href='x'>链接文字</a>",
+           "<a>未闭合链接", "</a>", "<A HREF=y>大写链接</A>", "<script>var s='脚本</a>';</script>",
+           "<script>未闭合脚本", "<script><!--\nvar a='旧式';\n//--></script>", "<script><!-- <script>嵌套",
+           "<style>p{content:'样式'}</style>", "<!-- 注释 -->", "<!-- 未闭合注释",
+           "&#20013;&#25991;", "<abbr>缩写</abbr>",
+           "<br>", "<table><tr><td>表格</td></tr></table>", "<title>标题</title>", "<![CDATA[数据]]>",
+           "</body>", "</html>", "<head>", "<noscript>无脚本</noscript>", "<textarea>文本框</textarea>", "<"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(tokens=st.lists(st.sampled_from(_TOKENS), max_size=25),
+       head=st.sampled_from(["", "<head><title>页面标题</title></head>"]))
+def test_own_chars_read_without_parsing_are_a_lower_bound(tokens, head):
+    page = f"<html>{head}<body>{''.join(tokens)}</body></html>"
+    root = HtmlResponse("http://a.test/", body=page.encode(), encoding="utf-8").selector.root
+    assert own_chars_at_least(page) <= own_chars(root)
+
+
+def test_a_report_page_shows_its_own_text_without_parsing():
+    rng = random.Random(3)
+    for style in SITE_STYLES:
+        region = rng.choice(_regions())
+        page = render_html_page(generate(rng, year=2023, agency=region["county"] + "教育局", region=region),
+                                site_style=style).decode()
+        bound = own_chars_at_least(page)
+        assert 2 * LISTING_MAX_CHARS <= bound <= own_chars(HtmlResponse("http://a.test/", body=page.encode(),
+                                                                         encoding="utf-8").selector.root)

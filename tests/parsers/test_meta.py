@@ -185,6 +185,14 @@ def test_divisions_of_host(host, names):
     assert got == names
 
 
+def test_the_shipped_host_spellings_are_those_the_gazetteer_and_pypinyin_give():
+    """parsers/host_spellings.json is build_index() as shipped (scripts/host_spellings.py writes it)."""
+    import json
+
+    from parsers.hosts import SPELLINGS, build_index
+    assert json.loads(SPELLINGS.read_text(encoding="utf-8")) == build_index()
+
+
 @pytest.mark.parametrize("read,name,noted", [
     ("石家庄市井矿区教育局", "石家庄市井陉矿区教育局", True),     # a character lost (OCR)
     ("许昌市鄂陵县人民政府", "许昌市鄢陵县人民政府", True),       # a character misread (鄢 → 鄂)

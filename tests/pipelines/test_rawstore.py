@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -53,6 +54,30 @@ def test_pipeline_sets_hash_and_path_and_survives_a_full_disk(db_url, tmp_path, 
     chain.close()
     assert it["sha256"] == hashlib.sha256(b"<html>y</html>").hexdigest() and not it.get("path")
     assert chain.crawler.stats["nianbao/raw_store_errors"] == 1
+
+
+def test_a_raw_file_written_beside_the_parse_is_on_disk_before_its_row(db_url, tmp_path, monkeypatch):
+    """The raw file is written by a thread while the document is parsed; the document's row is
+    written only once the file is whole, however slow the disk."""
+    from pipelines import dataset
+
+    slow_store, store_document = rawstore.store, dataset.store_document
+    seen = []
+
+    def slow(*args, **kwargs):
+        time.sleep(0.5)
+        return slow_store(*args, **kwargs)
+
+    def checked(engine, fields, *args, **kwargs):
+        seen.append((tmp_path / fields["path"]).read_bytes())
+        return store_document(engine, fields, *args, **kwargs)
+
+    monkeypatch.setattr(rawstore, "store", slow)
+    monkeypatch.setattr(dataset, "store_document", checked)
+    chain = Chain(db_url, tmp_path)
+    it = chain.feed(item(b"<html><body><p>x</p></body></html>", "http://a.test/x.html"))
+    chain.close()
+    assert seen == [b"<html><body><p>x</p></body></html>"] and it["path"]
 
 
 @settings(max_examples=30, deadline=None)
