@@ -1,7 +1,7 @@
 """Many portals in one night: wall time of `nianbao crawl` over N small simulated portals against the
 politeness floor, reports stored, and the peak memory of the whole crawl process tree.
 
-    .venv/bin/python bench/crawl_scale.py [--n 100 300] [--old] [--old-n 100] [--delay 0.5]
+    .venv/bin/python bench/crawl_scale.py [--n 100 300] [--old] [--old-n 100] [--delay 0.5] [--repeat 1]
 
 Each portal (nianbao.simulator.scale) has its own loopback address, a per-host delay of --delay
 seconds (its registry entry's `settings`), robots.txt, a two-page column and 14 report pages: 17
@@ -9,8 +9,10 @@ requests, so the floor (every site at once, each at its own pace) is 17 × delay
 `nianbao crawl SITE_IDs --sites FILE` in a child process with a fresh SQLite dataset; the simulated
 portals run in this process and are not counted in the memory figure.
 
---old also runs the code as committed (HEAD), from a git worktree at /tmp/nianbao-old (created with
-`git worktree add --detach /tmp/nianbao-old HEAD` when missing), with its own default --concurrency.
+--old also runs the code of a git worktree at /tmp/nianbao-old (`git worktree add --detach
+/tmp/nianbao-old REV` for an earlier revision; HEAD is added when it is missing), with its own
+defaults. This machine's speed drifts (±3 s at N = 100): --repeat K runs each K times, new and old
+alternating, and prints the median run of each.
 Goals (issue 8): wall ≤ 3 × floor at N = 100, ≤ 4 × floor at N = 300, every report stored, peak
 memory < 1 GB (PSS of the tree; the RSS sum, which counts shared pages once per process, is printed too).
 """
@@ -80,31 +82,47 @@ def ensure_old_worktree() -> None:
                        capture_output=True)
 
 
+def measure(code_dir: Path, n: int, delay: float) -> dict:
+    """One crawl of N fresh simulated portals with the code in code_dir: run_crawl's figures, the floor
+    and the reports published."""
+    with start_scale_network(n) as net:
+        sites = [{**s, "settings": {"DOWNLOAD_DELAY": delay, "RANDOMIZE_DOWNLOAD_DELAY": False,
+                                    "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}}
+                 for s in net.sites]
+        with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as d:
+            m = run_crawl(code_dir, sites, Path(d))
+    return {**m, "floor": net.requests_per_site() * delay, "published": net.reports}
+
+
+def line(label: str, n: int, m: dict) -> str:
+    goal = GOALS.get(n)
+    return (f"{label:3} N={n:4}: wall {m['wall']:6.1f} s, floor {m['floor']:.1f} s, ratio {m['wall'] / m['floor']:5.1f}"
+            + (f" (goal <= {goal:.0f})" if goal and label == "new" else "")
+            + f", reports stored {m['reports']}/{m['published']}, peak memory of the tree: PSS {m['pss_mb']:.0f} MB "
+            f"(RSS summed {m['rss_mb']:.0f} MB), exit {m['exit']}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, nargs="*", default=[100, 300], help="N for the new code (none: only --old)")
     p.add_argument("--delay", type=float, default=0.5)
-    p.add_argument("--old", action="store_true", help="also measure the code as committed (HEAD)")
-    p.add_argument("--old-n", type=int, nargs="+", default=[100],
-                   help="N for the old code (two sites at a time: N = 100 took 10 to 20 minutes here)")
+    p.add_argument("--old", action="store_true", help="also measure the code at /tmp/nianbao-old (HEAD if missing)")
+    p.add_argument("--old-n", type=int, nargs="+", default=[100], help="N for the old code")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="runs of each; new and old alternate, and the median run of each is printed last")
     args = p.parse_args()
     if args.old:
         ensure_old_worktree()
-    runs = [("new", ROOT, n) for n in args.n] + ([("old", OLD, n) for n in args.old_n] if args.old else [])
-    for label, code_dir, n in runs:
-        with start_scale_network(n) as net:
-            floor = net.requests_per_site() * args.delay
-            sites = [{**s, "settings": {"DOWNLOAD_DELAY": args.delay, "RANDOMIZE_DOWNLOAD_DELAY": False,
-                                        "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}}
-                     for s in net.sites]
-            with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as d:
-                m = run_crawl(code_dir, sites, Path(d))
-        goal = GOALS.get(n)
-        print(f"{label:3} N={n:4}: wall {m['wall']:6.1f} s, floor {floor:.1f} s, ratio {m['wall'] / floor:5.1f}"
-              + (f" (goal <= {goal:.0f})" if goal and label == "new" else "")
-              + f", reports stored {m['reports']}/{net.reports}, peak memory of the tree: PSS {m['pss_mb']:.0f} MB "
-              f"(RSS summed {m['rss_mb']:.0f} MB), "
-              f"exit {m['exit']}", flush=True)
+    configs = [("new", ROOT, n) for n in args.n] + ([("old", OLD, n) for n in args.old_n] if args.old else [])
+    results: dict[tuple, list[dict]] = {}
+    for _ in range(args.repeat):        # alternating, so that a drift of the machine's speed hits both
+        for label, code_dir, n in configs:
+            m = measure(code_dir, n, args.delay)
+            results.setdefault((label, n), []).append(m)
+            print(line(label, n, m), flush=True)
+    if args.repeat > 1:
+        for (label, n), ms in results.items():
+            print("median " + line(label, n, sorted(ms, key=lambda m: m["wall"])[len(ms) // 2]), flush=True)
     return 0
 
 
