@@ -46,8 +46,11 @@ def tree_memory(proc: psutil.Process, *, pss: bool) -> tuple[int, int]:
     rss = total_pss = 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
-            rss += p.memory_info().rss
-            total_pss += p.memory_full_info().pss if pss else 0
+            if pss:
+                full = p.memory_full_info()
+                rss, total_pss = rss + full.rss, total_pss + full.pss
+            else:
+                rss += p.memory_info().rss
         except psutil.Error:
             continue
     return rss, total_pss
