@@ -107,6 +107,7 @@ _ESCAPED = re.compile(r"<!--.*?<script", re.I | re.S)
 _BODY_START, _BODY_END = re.compile(r"<body\b", re.I), re.compile(r"</(?:body|html)\b", re.I)
 _LINK = re.compile(r"<a\b.*?(?:</a\s*>|\Z)", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")
+_FIRST_READ = 16384   # characters of a page's beginning read first by own_chars_at_least(…, enough)
 
 
 def cjk_count(text: str) -> int:
@@ -119,10 +120,20 @@ def own_chars(root) -> int:
     return cjk_count(_BODY_TEXT(root)) - cjk_count("".join(_NOT_OWN_TEXT(root)))
 
 
-def own_chars_at_least(html: str) -> int:
+def own_chars_at_least(html: str, enough: int | None = None) -> int:
     """A lower bound on own_chars of the page, from its markup without parsing it (0 without a
     <body> tag): a report page shows its own text this cheaply, without building its tree.
-    Character references are not decoded."""
+    Character references are not decoded. With `enough`, reads growing beginnings of the page (each
+    cut after a tag's end) and stops at one that shows that many: a report's text shows early."""
+    size = _FIRST_READ
+    while enough is not None and size < len(html):
+        if (n := _own_chars_unparsed(html[:html.rfind(">", 0, size) + 1])) >= enough:
+            return n
+        size *= 4
+    return _own_chars_unparsed(html)
+
+
+def _own_chars_unparsed(html: str) -> int:
     html = _without_hidden(html)
     if not (start := _BODY_START.search(html)):
         return 0

@@ -100,6 +100,9 @@ class Engine(CrawlerProcess):
 
     def start_site(self, site: dict) -> None:
         crawler = self.create_crawler(spider_class(site))  # the entry's `spider: module:Class`, if any
+        # each crawler reinstalls Scrapy's root handler and lets the root logger pass every level: a
+        # DEBUG record ("Crawled (200)", two per request) would be made, then dropped by each handler
+        logging.root.setLevel(crawler.settings.get("LOG_LEVEL"))
         sid = site["id"]
         if site.get("render"):
             self.rendering.add(sid)

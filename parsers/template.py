@@ -55,8 +55,9 @@ def classify(cells: list[str]) -> Row:
             out[-1] = f"{out[-1]} {cell.strip()}"
         else:
             out.append(cell.strip())
-    labels = [(i, c) for i, c in enumerate(out) if c and not is_value(c)]
-    values = [(i, c) for i, c in enumerate(out) if is_value(c)]
+    value = [is_value(c) for c in out]
+    labels = [(i, c) for i, c in enumerate(out) if c and not value[i]]
+    values = [(i, c) for i, c in enumerate(out) if value[i]]
     if not values and labels and (m := glued(labels[-1][1])) and labels[-1][0] == len(out) - 1:
         out[-1:] = [m["label"], m["run"]]
         return Row(out, labels[:-1] + [(len(out) - 2, m["label"])], [(len(out) - 1, m["run"])], len(out) - 1)

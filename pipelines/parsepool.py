@@ -46,6 +46,18 @@ def pool(workers: int, tasks: int) -> ProcessPoolExecutor:
     return entry[0]
 
 
+def _load(module: str) -> None:
+    importlib.import_module(module)
+
+
+def warm(workers: int, tasks: int, module: str) -> None:
+    """Start the pool of this size, if it is not running, with `module` imported in each worker: the
+    first documents then do not wait a second for a worker to start."""
+    if (workers, tasks) not in _pools:
+        for _ in range(workers):       # a task that finds no idle worker starts one
+            pool(workers, tasks).submit(_load, module)
+
+
 async def run(function: str, *args, workers: int, tasks: int, **kwargs):
     """function(*args, **kwargs) in a pool process (function: a dotted path); its result. WorkerDied
     when the worker died."""

@@ -48,9 +48,12 @@ def record_raw_dir(engine, data_dir: str | os.PathLike) -> Path:
     where = Path(data_dir).resolve()
     base = _db_dir(engine)
     value = where.relative_to(base).as_posix() if base and where.is_relative_to(base) else str(where)
-    with writer(engine).begin() as conn:
-        conn.execute(insert_ignore(conn, DatasetMeta.__table__, ["key"]).values(key=RAW_DIR, value=value or "."))
-    recorded = raw_dir(engine)
+    try:
+        recorded = raw_dir(engine)            # a read: each site of a crawl opens with this, most find it
+    except DatabaseError:
+        with writer(engine).begin() as conn:
+            conn.execute(insert_ignore(conn, DatasetMeta.__table__, ["key"]).values(key=RAW_DIR, value=value or "."))
+        recorded = raw_dir(engine)
     if recorded.resolve() != where:
         logger.warning("nianbao: raw files go to %s, but the dataset keeps its raw files in %s", where, recorded)
     return recorded

@@ -39,6 +39,8 @@ class StorePipeline:
 
     def open_spider(self):
         engine = engines.acquire(self.db_url)           # opened (and migrated) here, before any worker
+        if self.workers > 0:
+            parsepool.warm(self.workers, self.tasks, document.__name__)
         if self.data_dir is not None:
             rawstore.record_raw_dir(engine, self.data_dir)
 

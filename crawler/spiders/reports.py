@@ -154,8 +154,9 @@ class ReportsSpider(scrapy.Spider):
 
     def _is_listing(self, response) -> bool:
         """A page fetched as a report that is a listing: a year or group folder titled like a report."""
-        if not isinstance(response, TextResponse) or own_chars_at_least(response.text) >= 2 * LISTING_MAX_CHARS:
-            return False        # a report's text of its own, seen without parsing the page (twice the bound)
+        enough = 2 * LISTING_MAX_CHARS  # a report's text of its own, seen without parsing the page (twice the bound)
+        if not isinstance(response, TextResponse) or own_chars_at_least(response.text, enough) >= enough:
+            return False
         if response.selector.type != "html":
             return False
         own = own_chars(response.selector.root)

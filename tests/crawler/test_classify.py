@@ -1,11 +1,13 @@
 """Report vs companion vs unrelated, and column discovery, on titles observed on real portals."""
 import random
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
+from crawler import classify as classify_module
 from crawler import discover
 from crawler.classify import LISTING_MAX_CHARS, classify, is_listing_url, own_chars, own_chars_at_least
 from crawler.strategies.links import Link
@@ -107,18 +109,22 @@ _TOKENS = ["年报数据", " 正文内容 ", "<p>", "</p>", "<div title='<a>'>",
            "<a>未闭合链接", "</a>", "<A HREF=y>大写链接</A>", "<script>var s='脚本</a>';</script>",
            "<script>未闭合脚本", "<script><!--\nvar a='旧式';\n//--></script>", "<script><!-- <script>嵌套",
            "<style>p{content:'样式'}</style>", "<!-- 注释 -->", "<!-- 未闭合注释",
-           "&#20013;&#25991;", "<abbr>缩写</abbr>",
+           "&#20013;&#25991;", "<abbr>缩写</abbr>", "<img alt='图片说明'>",
            "<br>", "<table><tr><td>表格</td></tr></table>", "<title>标题</title>", "<![CDATA[数据]]>",
            "</body>", "</html>", "<head>", "<noscript>无脚本</noscript>", "<textarea>文本框</textarea>", "<"]
 
 
 @settings(max_examples=500, deadline=None)
 @given(tokens=st.lists(st.sampled_from(_TOKENS), max_size=25),
-       head=st.sampled_from(["", "<head><title>页面标题</title></head>"]))
-def test_own_chars_read_without_parsing_are_a_lower_bound(tokens, head):
+       head=st.sampled_from(["", "<head><title>页面标题</title></head>"]),
+       first=st.floats(0, 1), enough=st.integers(1, 12))
+def test_own_chars_read_without_parsing_are_a_lower_bound(tokens, head, first, enough):
     page = f"<html>{head}<body>{''.join(tokens)}</body></html>"
     root = HtmlResponse("http://a.test/", body=page.encode(), encoding="utf-8").selector.root
     assert own_chars_at_least(page) <= own_chars(root)
+    # read from beginnings of the page, the first of them cut anywhere
+    with patch.object(classify_module, "_FIRST_READ", 1 + int(first * len(page))):
+        assert own_chars_at_least(page, enough) <= own_chars(root)
 
 
 def test_a_report_page_shows_its_own_text_without_parsing():
@@ -128,5 +134,6 @@ def test_a_report_page_shows_its_own_text_without_parsing():
         page = render_html_page(generate(rng, year=2023, agency=region["county"] + "教育局", region=region),
                                 site_style=style).decode()
         bound = own_chars_at_least(page)
+        assert own_chars_at_least(page, 2 * LISTING_MAX_CHARS) >= 2 * LISTING_MAX_CHARS
         assert 2 * LISTING_MAX_CHARS <= bound <= own_chars(HtmlResponse("http://a.test/", body=page.encode(),
                                                                          encoding="utf-8").selector.root)

@@ -93,3 +93,12 @@ def test_user_file_adds_to_the_shipped_registry(tmp_path):
     ids = {s["id"] for s in load_sites([write(tmp_path, GOOD)])}
     assert "t-site" in ids and len(ids) > 1
     assert SITES_DIR.is_dir()
+
+
+def test_the_shipped_files_read_the_same_with_the_pure_python_loader():
+    """load_file reads with libyaml where PyYAML has it: what it reads is what yaml.safe_load reads."""
+    import yaml
+
+    for path in sorted(SITES_DIR.glob("*.yaml")):
+        assert yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) == \
+            yaml.safe_load(path.read_text(encoding="utf-8")), path.name
