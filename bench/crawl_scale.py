@@ -25,6 +25,7 @@ that Scrapy alone costs here.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sqlite3
@@ -95,8 +96,6 @@ def _children_cpu() -> float:
 def bare_crawl(sites_file: str) -> None:
     """The child of --bare: Scrapy alone over the portals of sites_file, with their politeness; prints
     one JSON line {"requests", "reports"}."""
-    import json
-
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
@@ -126,8 +125,6 @@ def bare_crawl(sites_file: str) -> None:
 
 
 def run_bare(sites: list[dict], workdir: Path) -> dict:
-    import json
-
     registry = workdir / "sites.yaml"
     registry.write_text(yaml.safe_dump(sites, allow_unicode=True), encoding="utf-8")
     start, cpu = time.monotonic(), _children_cpu()
